@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"parvis/internal/jobs"
+	"parvis/internal/mail"
+	"parvis/internal/store"
+)
+
+// dbFlags are the flags every command that opens the database shares.
+type dbFlags struct {
+	data     string
+	database string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.data, "data", env("PARVIS_DATA", "parvis-data"), "data directory: SQLite database and media (env PARVIS_DATA)")
+	fs.StringVar(&f.database, "database", env("PARVIS_DATABASE_URL", ""), "PostgreSQL URL (postgres://...); empty means SQLite in the data directory (env PARVIS_DATABASE_URL)")
+}
+
+// open opens and migrates the database, and the job tables with it.
+func (f *dbFlags) open(ctx context.Context, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, store.Config{URL: f.database, DataDir: f.data, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := jobs.Migrate(ctx, jobsConfig(db, log)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func jobsConfig(db *store.DB, log *slog.Logger) jobs.Config {
+	return jobs.Config{DB: db.SQL(), Postgres: db.Engine() == store.Postgres, Listener: db.Pool(), Logger: log}
+}
+
+// serveFlags configure "parvis serve".
+type serveFlags struct {
+	dbFlags
+	listen     string
+	domain     string
+	logLevel   string
+	logFormat  string
+	trustProxy bool
+	smtp       mail.Config
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	f.dbFlags.register(fs)
+	fs.StringVar(&f.listen, "listen", env("PARVIS_LISTEN", "127.0.0.1:8080"), "address to listen on (env PARVIS_LISTEN)")
+	fs.StringVar(&f.domain, "domain", env("PARVIS_DOMAIN", ""), "public host[:port] used in links and ids; default derived from --listen (env PARVIS_DOMAIN)")
+	fs.StringVar(&f.logLevel, "log-level", env("PARVIS_LOG_LEVEL", "info"), "debug, info, warn or error (env PARVIS_LOG_LEVEL)")
+	fs.StringVar(&f.logFormat, "log-format", env("PARVIS_LOG_FORMAT", "text"), "text or json (env PARVIS_LOG_FORMAT)")
+	fs.BoolVar(&f.trustProxy, "trust-proxy", env("PARVIS_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (only behind a reverse proxy) (env PARVIS_TRUST_PROXY)")
+	fs.StringVar(&f.smtp.Host, "smtp-host", env("PARVIS_SMTP_HOST", ""), "SMTP server for password resets; empty disables e-mail (env PARVIS_SMTP_HOST)")
+	port, _ := strconv.Atoi(env("PARVIS_SMTP_PORT", "587"))
+	fs.IntVar(&f.smtp.Port, "smtp-port", port, "SMTP port (env PARVIS_SMTP_PORT)")
+	fs.StringVar(&f.smtp.Username, "smtp-user", env("PARVIS_SMTP_USER", ""), "SMTP user name (env PARVIS_SMTP_USER)")
+	f.smtp.Password = env("PARVIS_SMTP_PASSWORD", "")
+	fs.StringVar(&f.smtp.From, "smtp-from", env("PARVIS_SMTP_FROM", ""), "sender address of e-mails (env PARVIS_SMTP_FROM)")
+	fs.StringVar(&f.smtp.TLS, "smtp-tls", env("PARVIS_SMTP_TLS", "starttls"), "starttls, tls or none (env PARVIS_SMTP_TLS)")
+}
+
+func newLogger(level, format string, out *os.File) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad --log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(out, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(out, opts)), nil
+	}
+	return nil, fmt.Errorf("bad --log-format %q: want text or json", format)
+}
+
+// deriveDomain picks the public name when --domain is not given: the address
+// actually listened on, with a wildcard address shown as localhost.
+func deriveDomain(domain string, addr net.Addr) string {
+	if domain != "" {
+		return strings.ToLower(domain)
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// schemeFor serves plain HTTP ids only for loopback names (local testing);
+// every public name is assumed to sit behind HTTPS.
+func schemeFor(domain string) string {
+	host := domain
+	if h, _, err := net.SplitHostPort(domain); err == nil {
+		host = h
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return "http"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return "http"
+	}
+	return "https"
+}

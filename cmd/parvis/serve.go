@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"parvis/internal/server"
+)
+
+func runServe(ctx context.Context, args []string, io stdio) error {
+	var f serveFlags
+	fs := newFlags("serve", io)
+	f.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(f.logLevel, f.logFormat, os.Stderr)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	db, err := f.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.listen, err)
+	}
+	domain := deriveDomain(f.domain, ln.Addr())
+	scheme := schemeFor(domain)
+	app, err := server.NewApp(ctx, db, server.AppConfig{Domain: domain, Scheme: scheme, Mail: f.smtp,
+		TrustProxy: f.trustProxy, Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := app.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	log.Info("parvis is listening", "url", scheme+"://"+domain+"/", "address", ln.Addr().String(),
+		"database", string(db.Engine()), "startup_ms", time.Since(start).Milliseconds(), "version", version)
+	err = app.Server.Serve(ctx, ln)
+	log.Info("stopped")
+	return err
+}
+
+// quietLogger is used by commands whose output is for people, not logs.
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}

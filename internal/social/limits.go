@@ -1,0 +1,81 @@
+package social
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"parvis/internal/model"
+)
+
+// Limit is a number of events allowed per window.
+type Limit struct {
+	Max    int64
+	Window time.Duration
+}
+
+// Limits are the rate limits of the use cases. Counters live in the
+// database, so they hold across nodes.
+type Limits struct {
+	LoginPerIP      Limit // failed and successful attempts from one address
+	LoginPerAccount Limit // failed attempts against one account
+	SignupPerIP     Limit
+	ResetPerIP      Limit
+}
+
+// DefaultLimits are the limits a fresh server starts with.
+func DefaultLimits() Limits {
+	return Limits{
+		LoginPerIP:      Limit{Max: 30, Window: 5 * time.Minute},
+		LoginPerAccount: Limit{Max: 10, Window: 15 * time.Minute},
+		SignupPerIP:     Limit{Max: 10, Window: time.Hour},
+		ResetPerIP:      Limit{Max: 5, Window: time.Hour},
+	}
+}
+
+// hit counts one event and refuses it once the limit is passed.
+func (s *Service) hit(ctx context.Context, key string, l Limit) error {
+	if l.Max <= 0 {
+		return nil
+	}
+	n, err := s.db.Hit(ctx, key, l.Window, s.now())
+	if err != nil {
+		return err
+	}
+	if n > l.Max {
+		return tooMany(l)
+	}
+	return nil
+}
+
+// over reports (without counting) whether key is already over its limit.
+func (s *Service) over(ctx context.Context, key string, l Limit) error {
+	if l.Max <= 0 {
+		return nil
+	}
+	n, err := s.db.Read().Hits(ctx, key, l.Window, s.now())
+	if err != nil {
+		return err
+	}
+	if n >= l.Max {
+		return tooMany(l)
+	}
+	return nil
+}
+
+func tooMany(l Limit) error {
+	return model.Errorf(model.ERATELIMIT, "too many attempts; try again in %s", humanDuration(l.Window))
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		if d == time.Hour {
+			return "an hour"
+		}
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	case d >= time.Minute:
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return fmt.Sprintf("%d seconds", d/time.Second)
+}

@@ -1,0 +1,283 @@
+// Package store keeps Parvis's data in SQLite or PostgreSQL with hand-written
+// SQL: one schema, embedded migrations, a file per entity. Reads go through
+// DB.Read; every change runs in one transaction through DB.Tx, so a use case
+// is written whole or not at all.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+
+	"parvis/internal/model"
+)
+
+// Engine names the database behind a DB.
+type Engine string
+
+// The two supported engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Config says which database to open.
+type Config struct {
+	// URL is a postgres:// (or postgresql://) URL, or "" for SQLite.
+	URL string
+	// DataDir holds the SQLite file (parvis.db) when URL is "".
+	DataDir string
+	// SQLitePath overrides the SQLite file's path (tests use a temp file).
+	SQLitePath string
+	// Clock gives the time to stamp rows; nil means the system clock.
+	Clock model.Clock
+	// Logger receives slow-start and migration messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// DB is an open database.
+type DB struct {
+	engine Engine
+	// write runs every transaction. On SQLite it has one connection, because
+	// SQLite has one writer at a time: queueing in Go is cheaper and fairer
+	// than SQLITE_BUSY retries.
+	write *sql.DB
+	// read serves reads outside transactions: several connections, which WAL
+	// lets run beside the writer. On PostgreSQL it is the same pool as write.
+	read  *sql.DB
+	pool  *pgxpool.Pool // PostgreSQL only: for COPY and LISTEN
+	path  string        // SQLite file
+	ids   *model.IDGen
+	clock model.Clock
+	log   *slog.Logger
+}
+
+// Open opens (creating if needed) the database described by cfg. It does not
+// migrate: call Migrate.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	db := &DB{ids: model.NewIDGen(), clock: cfg.Clock, log: cfg.Logger}
+	if db.clock == nil {
+		db.clock = model.SystemClock{}
+	}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	if strings.HasPrefix(cfg.URL, "postgres://") || strings.HasPrefix(cfg.URL, "postgresql://") {
+		return db, db.openPostgres(ctx, cfg.URL)
+	}
+	if cfg.URL != "" {
+		return nil, model.Errorf(model.EINVALID, "unsupported database URL (want postgres://... or nothing for SQLite)")
+	}
+	path := cfg.SQLitePath
+	if path == "" {
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "parvis-data"
+		}
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		path = filepath.Join(dir, "parvis.db")
+	}
+	return db, db.openSQLite(ctx, path)
+}
+
+func (db *DB) openSQLite(ctx context.Context, path string) error {
+	db.engine = SQLite
+	db.path = path
+	// synchronous=NORMAL is durable across process crashes in WAL mode (only
+	// an OS crash or power loss can lose the last transactions).
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(0)
+	r.SetConnMaxLifetime(0)
+	db.write, db.read = w, r
+	return nil
+}
+
+func (db *DB) openPostgres(ctx context.Context, url string) error {
+	db.engine = Postgres
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return model.Errorf(model.EINVALID, "bad PostgreSQL URL: %v", err)
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return fmt.Errorf("connect to postgres: %w", err)
+	}
+	db.pool = pool
+	db.write = stdlib.OpenDBFromPool(pool)
+	db.read = db.write
+	return nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil && db.read != db.write {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// Engine says which database this is.
+func (db *DB) Engine() Engine { return db.engine }
+
+// SQL returns the pool that transactions use, for the job queue, which
+// must insert its jobs in the same transactions as the data they concern.
+func (db *DB) SQL() *sql.DB { return db.write }
+
+// ReadSQL returns the read pool (the same as SQL on PostgreSQL).
+func (db *DB) ReadSQL() *sql.DB { return db.read }
+
+// Pool returns the PostgreSQL pool, or nil on SQLite.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Path returns the SQLite file's path ("" on PostgreSQL).
+func (db *DB) Path() string { return db.path }
+
+// Now returns the store's clock reading.
+func (db *DB) Now() time.Time { return db.clock.Now() }
+
+// Clock returns the store's clock.
+func (db *DB) Clock() model.Clock { return db.clock }
+
+// NewID returns a fresh time-sortable id for a row created at t.
+func (db *DB) NewID(t time.Time) int64 { return db.ids.New(t) }
+
+// Ping checks that the database answers, for /healthz.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Q runs read queries, either on the read pool or inside a transaction.
+type Q struct {
+	q  querier
+	db *DB
+}
+
+// Read returns a Q on the read pool.
+func (db *DB) Read() Q { return Q{q: db.read, db: db} }
+
+// Tx is a write transaction. It offers every read of Q plus the writes.
+type Tx struct {
+	Q
+	tx          *sql.Tx
+	afterCommit []func()
+}
+
+// SQL returns the underlying transaction, so that jobs can be queued in it.
+func (tx *Tx) SQL() *sql.Tx { return tx.tx }
+
+// AfterCommit registers fn to run once the transaction has committed (to
+// publish live events only for changes that really happened).
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
+
+// Tx runs fn in one write transaction: committed when fn returns nil, rolled
+// back otherwise (and on panic).
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{Q: Q{q: sqlTx, db: db}, tx: sqlTx}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// ms converts a time to the stored form: Unix milliseconds, 0 for the zero
+// time. Every time column holds Unix milliseconds (UTC), the same on both
+// engines, so range queries and roll-ups are plain integer arithmetic.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts a stored time back; 0 is the zero time.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// notFound turns sql.ErrNoRows into an ENOTFOUND error naming the thing.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Errorf(model.ENOTFOUND, "%s not found", what)
+	}
+	return fmt.Errorf("load %s: %w", what, err)
+}
