@@ -144,7 +144,9 @@ type ctxKey struct{}
 
 // WithActor returns a context carrying the actor (set by the web and API
 // authentication middleware).
-func WithActor(ctx context.Context, a *Actor) context.Context { return context.WithValue(ctx, ctxKey{}, a) }
+func WithActor(ctx context.Context, a *Actor) context.Context {
+	return context.WithValue(ctx, ctxKey{}, a)
+}
 
 // ActorFrom returns the actor in ctx, or an anonymous one.
 func ActorFrom(ctx context.Context) *Actor {
