@@ -12,6 +12,7 @@ import (
 
 	"parvis/internal/jobs"
 	"parvis/internal/mail"
+	"parvis/internal/media"
 	"parvis/internal/social"
 	"parvis/internal/store"
 	"parvis/internal/web"
@@ -19,7 +20,9 @@ import (
 
 // AppConfig is what wiring the application needs beyond an open database.
 type AppConfig struct {
-	Domain     string
+	Domain string
+	// MediaDir holds uploaded files (shared by every node).
+	MediaDir   string
 	Scheme     string
 	Mail       mail.Config
 	TrustProxy bool
@@ -53,9 +56,13 @@ func NewApp(ctx context.Context, db *store.DB, cfg AppConfig) (*App, error) {
 	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.SetSetting(ctx, "domain", cfg.Domain) }); err != nil {
 		return nil, fmt.Errorf("record domain: %w", err)
 	}
+	files, err := media.NewDirStore(cfg.MediaDir, "/media")
+	if err != nil {
+		return nil, fmt.Errorf("media directory: %w", err)
+	}
 	queue := jobs.NewQueue()
 	svc := social.New(social.Config{Domain: cfg.Domain, Scheme: cfg.Scheme, Secret: secret},
-		social.Deps{DB: db, Queue: queue, Mailer: mail.NewSender(cfg.Mail), Logger: log})
+		social.Deps{DB: db, Queue: queue, Mailer: mail.NewSender(cfg.Mail), Logger: log, Media: files})
 	workers := river.NewWorkers()
 	svc.RegisterWorkers(workers)
 	if err := queue.Open(jobs.Config{DB: db.SQL(), Postgres: db.Engine() == store.Postgres, Listener: db.Pool(),

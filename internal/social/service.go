@@ -15,6 +15,7 @@ import (
 
 	"parvis/internal/jobs"
 	"parvis/internal/mail"
+	"parvis/internal/media"
 	"parvis/internal/model"
 	"parvis/internal/store"
 )
@@ -42,6 +43,7 @@ type Service struct {
 	log    *slog.Logger
 	cfg    Config
 	limits Limits
+	media  media.Store
 }
 
 // Deps are the service's collaborators.
@@ -51,6 +53,7 @@ type Deps struct {
 	Mailer *mail.Sender // nil: e-mail disabled
 	Logger *slog.Logger
 	Limits *Limits // nil: DefaultLimits
+	Media  media.Store
 }
 
 // New returns a service.
@@ -65,7 +68,7 @@ func New(cfg Config, d Deps) *Service {
 		cfg.ResetTTL = time.Hour
 	}
 	s := &Service{db: d.DB, queue: d.Queue, mailer: d.Mailer, clock: d.DB.Clock(), log: d.Logger, cfg: cfg,
-		limits: DefaultLimits()}
+		limits: DefaultLimits(), media: d.Media}
 	if d.Limits != nil {
 		s.limits = *d.Limits
 	}

@@ -47,7 +47,8 @@ func New(tb testing.TB, opt Options) *Env {
 		tb.Fatalf("listen: %v", err)
 	}
 	env := &Env{}
-	cfg := server.AppConfig{Domain: ln.Addr().String(), Scheme: "http", JobPoll: 20 * time.Millisecond}
+	cfg := server.AppConfig{Domain: ln.Addr().String(), Scheme: "http", JobPoll: 20 * time.Millisecond,
+		MediaDir: tb.TempDir()}
 	if opt.Mail {
 		env.Mail = mailtest.Start(tb)
 		host, port := env.Mail.Addr()
