@@ -112,8 +112,9 @@ type User struct {
 	Disabled    bool
 	Locale      string // "" follows the browser
 	CreatedAt   time.Time
-	LastLoginAt time.Time
-	SignupNote  string // why they want to join, for approval-only servers
+	LastLoginAt  time.Time
+	LastActiveAt time.Time
+	SignupNote   string // why they want to join, for approval-only servers
 }
 
 // Limits on what people type.

@@ -45,19 +45,19 @@ func (q Q) SessionByID(ctx context.Context, id string, now time.Time) (*SessionW
 	var s SessionWithUser
 	var u model.User
 	var role string
-	var created, lastLogin, sCreated, sSeen, sExpires int64
+	var created, lastLogin, lastActive, sCreated, sSeen, sExpires int64
 	row := q.q.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.csrf_token, s.user_agent, s.created_at,
 		s.last_seen_at, s.expires_at, `+userColumns+", "+accountColumns+`
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id
 		WHERE s.id = $1 AND s.expires_at > $2`, id, ms(now))
 	a, err := scanAccount(multiScanner{row, []any{&s.Session.ID, &s.Session.UserID, &s.Session.CSRFToken,
 		&s.Session.UserAgent, &sCreated, &sSeen, &sExpires, &u.ID, &u.AccountID, &u.Email, &role, &u.Approved,
-		&u.Disabled, &u.Locale, &u.SignupNote, &created, &lastLogin}})
+		&u.Disabled, &u.Locale, &u.SignupNote, &created, &lastLogin, &lastActive}})
 	if err != nil {
 		return nil, notFound(err, "session")
 	}
 	u.Role = model.Role(role)
-	u.CreatedAt, u.LastLoginAt = fromMS(created), fromMS(lastLogin)
+	u.CreatedAt, u.LastLoginAt, u.LastActiveAt = fromMS(created), fromMS(lastLogin), fromMS(lastActive)
 	s.Session.CreatedAt, s.Session.LastSeenAt, s.Session.ExpiresAt = fromMS(sCreated), fromMS(sSeen), fromMS(sExpires)
 	s.User, s.Account = &u, a
 	return &s, nil

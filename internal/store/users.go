@@ -10,18 +10,18 @@ import (
 )
 
 const userColumns = `u.id, u.account_id, COALESCE(u.email, ''), u.role, u.approved, u.disabled, u.locale,
-	u.signup_note, u.created_at, u.last_login_at`
+	u.signup_note, u.created_at, u.last_login_at, u.last_active_at`
 
 func scanUser(s scanner) (*model.User, error) {
 	var u model.User
 	var role string
-	var created, lastLogin int64
+	var created, lastLogin, lastActive int64
 	if err := s.Scan(&u.ID, &u.AccountID, &u.Email, &role, &u.Approved, &u.Disabled, &u.Locale,
-		&u.SignupNote, &created, &lastLogin); err != nil {
+		&u.SignupNote, &created, &lastLogin, &lastActive); err != nil {
 		return nil, err
 	}
 	u.Role = model.Role(role)
-	u.CreatedAt, u.LastLoginAt = fromMS(created), fromMS(lastLogin)
+	u.CreatedAt, u.LastLoginAt, u.LastActiveAt = fromMS(created), fromMS(lastLogin), fromMS(lastActive)
 	return &u, nil
 }
 
@@ -99,14 +99,14 @@ func (q Q) CredentialsByLogin(ctx context.Context, login string) (*Credentials, 
 	var c Credentials
 	var u model.User
 	var role string
-	var created, lastLogin int64
+	var created, lastLogin, lastActive int64
 	a, err := scanAccount(multiScanner{row, []any{&u.ID, &u.AccountID, &u.Email, &role, &u.Approved, &u.Disabled,
-		&u.Locale, &u.SignupNote, &created, &lastLogin, &c.PasswordHash}})
+		&u.Locale, &u.SignupNote, &created, &lastLogin, &lastActive, &c.PasswordHash}})
 	if err != nil {
 		return nil, notFound(err, "user")
 	}
 	u.Role = model.Role(role)
-	u.CreatedAt, u.LastLoginAt = fromMS(created), fromMS(lastLogin)
+	u.CreatedAt, u.LastLoginAt, u.LastActiveAt = fromMS(created), fromMS(lastLogin), fromMS(lastActive)
 	c.User, c.Account = &u, a
 	return &c, nil
 }
@@ -200,14 +200,14 @@ func (q Q) ListUsers(ctx context.Context, pendingOnly bool, limit int) ([]UserWi
 	for rows.Next() {
 		var u model.User
 		var role string
-		var created, lastLogin int64
+		var created, lastLogin, lastActive int64
 		a, err := scanAccount(multiScanner{rows, []any{&u.ID, &u.AccountID, &u.Email, &role, &u.Approved,
-			&u.Disabled, &u.Locale, &u.SignupNote, &created, &lastLogin}})
+			&u.Disabled, &u.Locale, &u.SignupNote, &created, &lastLogin, &lastActive}})
 		if err != nil {
 			return nil, fmt.Errorf("list users: %w", err)
 		}
 		u.Role = model.Role(role)
-		u.CreatedAt, u.LastLoginAt = fromMS(created), fromMS(lastLogin)
+		u.CreatedAt, u.LastLoginAt, u.LastActiveAt = fromMS(created), fromMS(lastLogin), fromMS(lastActive)
 		out = append(out, UserWithAccount{&u, a})
 	}
 	return out, rows.Err()

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// AddToFeed puts a post in one reader's home feed.
+func (tx *Tx) AddToFeed(ctx context.Context, readerID, postID, authorID, reblogOfID int64) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO home_feed (account_id, post_id, author_id, reblog_of_id)
+		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, readerID, postID, authorID, nullID(reblogOfID))
+	if err != nil {
+		return fmt.Errorf("add to feed: %w", err)
+	}
+	return nil
+}
+
+// FanOut puts a post in the home feeds of the author's local followers who
+// were active since activeSince (others get their feed rebuilt when they
+// come back). Boosts skip followers who turned boosts off, and followers who
+// already have the boosted post (or a boost of it) in their feed. It returns
+// how many feeds received the post.
+func (tx *Tx) FanOut(ctx context.Context, postID, authorID, reblogOfID int64, activeSince time.Time) (int64, error) {
+	q := `INSERT INTO home_feed (account_id, post_id, author_id, reblog_of_id)
+		SELECT f.account_id, CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT) FROM follows f JOIN users u ON u.account_id = f.account_id
+		WHERE f.target_id = $2 AND u.last_active_at >= $4 AND u.feed_valid = TRUE`
+	args := []any{postID, authorID, nullID(reblogOfID), ms(activeSince)}
+	if reblogOfID != 0 {
+		q += ` AND f.show_reblogs = TRUE AND NOT EXISTS (SELECT 1 FROM home_feed h WHERE h.account_id = f.account_id
+			AND (h.post_id = CAST($3 AS BIGINT) OR h.reblog_of_id = CAST($3 AS BIGINT)))`
+	}
+	res, err := tx.tx.ExecContext(ctx, q+" ON CONFLICT DO NOTHING", args...)
+	if err != nil {
+		return 0, fmt.Errorf("fan out post %d: %w", postID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// FeedIDs pages through a reader's home feed, newest first.
+func (q Q) FeedIDs(ctx context.Context, readerID int64, p Page) ([]int64, error) {
+	return q.listIDs(ctx, "SELECT post_id FROM home_feed WHERE account_id = $1", "post_id", []any{readerID}, p)
+}
+
+// HomeIDsFromGraph computes a home timeline page from the follow graph
+// instead of the feed: the posts (and boosts) of the accounts the reader
+// follows, and the reader's own. It is the slow path: used to rebuild a
+// feed, and for pages older than the feed keeps.
+func (q Q) HomeIDsFromGraph(ctx context.Context, readerID int64, p Page) ([]int64, error) {
+	return q.listIDs(ctx, `SELECT p.id FROM posts p
+		WHERE (p.account_id = $1 OR p.account_id IN (SELECT target_id FROM follows WHERE account_id = $1))
+		AND p.visibility <> 'direct'`, "p.id", []any{readerID}, p)
+}
+
+// RemoveAuthorFromFeed drops an author's posts and boosts from a reader's
+// feed (after an unfollow, block or mute).
+func (tx *Tx) RemoveAuthorFromFeed(ctx context.Context, readerID, authorID int64) error {
+	_, err := tx.tx.ExecContext(ctx, "DELETE FROM home_feed WHERE account_id = $1 AND author_id = $2", readerID, authorID)
+	if err != nil {
+		return fmt.Errorf("clean feed: %w", err)
+	}
+	return nil
+}
+
+// RebuildFeed refills a reader's feed with the newest posts of the people
+// they follow (at most limit), and marks it valid.
+func (tx *Tx) RebuildFeed(ctx context.Context, readerID int64, limit int) error {
+	if _, err := tx.tx.ExecContext(ctx, "DELETE FROM home_feed WHERE account_id = $1", readerID); err != nil {
+		return fmt.Errorf("rebuild feed: %w", err)
+	}
+	ids, err := tx.HomeIDsFromGraph(ctx, readerID, Page{Limit: limit})
+	if err != nil {
+		return err
+	}
+	posts, err := tx.PostsByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		p := posts[id]
+		if p == nil {
+			continue
+		}
+		if err := tx.AddToFeed(ctx, readerID, p.ID, p.AccountID, p.ReblogOfID); err != nil {
+			return err
+		}
+	}
+	_, err = tx.tx.ExecContext(ctx, "UPDATE users SET feed_valid = TRUE WHERE account_id = $1", readerID)
+	if err != nil {
+		return fmt.Errorf("rebuild feed: %w", err)
+	}
+	return nil
+}
+
+// TrimFeeds deletes feed entries older than before (pages older than that
+// come from the follow graph).
+func (tx *Tx) TrimFeeds(ctx context.Context, beforeID int64) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, "DELETE FROM home_feed WHERE post_id < $1", beforeID)
+	if err != nil {
+		return 0, fmt.Errorf("trim feeds: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// Activity is what TouchActive learned.
+type Activity struct {
+	// WasAway is true when the user had been inactive longer than the
+	// away threshold: their feed missed posts and must be rebuilt.
+	WasAway bool
+}
+
+// TouchActive records that a user is active now. The caller does it at most
+// once an hour per user.
+func (tx *Tx) TouchActive(ctx context.Context, accountID int64, now time.Time, away time.Duration) (Activity, error) {
+	var last int64
+	var valid bool
+	err := tx.tx.QueryRowContext(ctx, "SELECT last_active_at, feed_valid FROM users WHERE account_id = $1", accountID).
+		Scan(&last, &valid)
+	if err != nil {
+		return Activity{}, notFound(err, "user")
+	}
+	wasAway := !valid || ms(now)-last > away.Milliseconds()
+	q := "UPDATE users SET last_active_at = $1 WHERE account_id = $2"
+	if wasAway {
+		q = "UPDATE users SET last_active_at = $1, feed_valid = FALSE WHERE account_id = $2"
+	}
+	if _, err := tx.tx.ExecContext(ctx, q, ms(now), accountID); err != nil {
+		return Activity{}, fmt.Errorf("touch activity: %w", err)
+	}
+	return Activity{WasAway: wasAway}, nil
+}
+
+// FeedState says whether a reader's feed can serve their home timeline.
+func (q Q) FeedState(ctx context.Context, accountID int64) (valid bool, lastActive time.Time, err error) {
+	var last int64
+	err = q.q.QueryRowContext(ctx, "SELECT feed_valid, last_active_at FROM users WHERE account_id = $1", accountID).Scan(&valid, &last)
+	if err != nil {
+		return false, time.Time{}, notFound(err, "user")
+	}
+	return valid, fromMS(last), nil
+}

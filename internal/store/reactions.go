@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// InsertFavourite records a favourite and counts it; favouriting twice
+// changes nothing and returns false.
+func (tx *Tx) InsertFavourite(ctx context.Context, accountID, postID int64, uri string, at time.Time) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO favourites (id, account_id, post_id, uri, created_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, post_id) DO NOTHING`,
+		tx.db.NewID(at), accountID, postID, uri, ms(at))
+	if err != nil {
+		return false, fmt.Errorf("insert favourite: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	return true, tx.AddPostCounter(ctx, postID, "favourites_count", 1)
+}
+
+// DeleteFavourite removes a favourite and reports whether there was one.
+func (tx *Tx) DeleteFavourite(ctx context.Context, accountID, postID int64) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, "DELETE FROM favourites WHERE account_id = $1 AND post_id = $2", accountID, postID)
+	if err != nil {
+		return false, fmt.Errorf("delete favourite: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	return true, tx.AddPostCounter(ctx, postID, "favourites_count", -1)
+}
+
+// InsertBookmark records a bookmark (idempotent).
+func (tx *Tx) InsertBookmark(ctx context.Context, accountID, postID int64, at time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO bookmarks (id, account_id, post_id, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (account_id, post_id) DO NOTHING`, tx.db.NewID(at), accountID, postID, ms(at))
+	if err != nil {
+		return fmt.Errorf("insert bookmark: %w", err)
+	}
+	return nil
+}
+
+// DeleteBookmark removes a bookmark.
+func (tx *Tx) DeleteBookmark(ctx context.Context, accountID, postID int64) error {
+	if _, err := tx.tx.ExecContext(ctx, "DELETE FROM bookmarks WHERE account_id = $1 AND post_id = $2", accountID, postID); err != nil {
+		return fmt.Errorf("delete bookmark: %w", err)
+	}
+	return nil
+}
+
+// InsertPin pins a post on its author's profile (idempotent).
+func (tx *Tx) InsertPin(ctx context.Context, accountID, postID int64, at time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO pins (account_id, post_id, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (account_id, post_id) DO NOTHING`, accountID, postID, ms(at))
+	if err != nil {
+		return fmt.Errorf("insert pin: %w", err)
+	}
+	return nil
+}
+
+// DeletePin unpins a post.
+func (tx *Tx) DeletePin(ctx context.Context, accountID, postID int64) error {
+	if _, err := tx.tx.ExecContext(ctx, "DELETE FROM pins WHERE account_id = $1 AND post_id = $2", accountID, postID); err != nil {
+		return fmt.Errorf("delete pin: %w", err)
+	}
+	return nil
+}
+
+// CountPins counts an account's pinned posts.
+func (q Q) CountPins(ctx context.Context, accountID int64) (int, error) {
+	var n int
+	if err := q.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM pins WHERE account_id = $1", accountID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pins: %w", err)
+	}
+	return n, nil
+}
+
+// PinnedIDs returns an account's pinned posts, most recently pinned first.
+func (q Q) PinnedIDs(ctx context.Context, accountID int64) ([]int64, error) {
+	return q.queryIDs(ctx, "SELECT post_id FROM pins WHERE account_id = $1 ORDER BY created_at DESC, post_id DESC", accountID)
+}
+
+// ViewerFlags says what the viewer did to each of some posts.
+type ViewerFlags struct {
+	Favourited, Reblogged, Bookmarked, Pinned map[int64]bool
+}
+
+// ViewerFlagsFor loads the viewer's favourites, boosts, bookmarks and pins
+// among posts.
+func (q Q) ViewerFlagsFor(ctx context.Context, viewer int64, postIDs []int64) (ViewerFlags, error) {
+	f := ViewerFlags{map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}}
+	if viewer == 0 || len(postIDs) == 0 {
+		return f, nil
+	}
+	in, args := inList("%s", postIDs)
+	args = append(args, viewer)
+	v := fmt.Sprintf("$%d", len(args))
+	for _, x := range []struct {
+		q   string
+		set map[int64]bool
+	}{
+		{"SELECT post_id FROM favourites WHERE account_id = " + v + " AND post_id IN (" + in + ")", f.Favourited},
+		{"SELECT reblog_of_id FROM posts WHERE account_id = " + v + " AND reblog_of_id IN (" + in + ")", f.Reblogged},
+		{"SELECT post_id FROM bookmarks WHERE account_id = " + v + " AND post_id IN (" + in + ")", f.Bookmarked},
+		{"SELECT post_id FROM pins WHERE account_id = " + v + " AND post_id IN (" + in + ")", f.Pinned},
+	} {
+		ids, err := q.queryIDs(ctx, x.q, args...)
+		if err != nil {
+			return f, err
+		}
+		for _, id := range ids {
+			x.set[id] = true
+		}
+	}
+	return f, nil
+}
+
+// FavouritedBy lists who favourited a post, newest first (cursor: the
+// favourite's id).
+func (q Q) FavouritedBy(ctx context.Context, postID int64, p Page) ([]IDPair, error) {
+	return q.listPairs(ctx, "SELECT id, account_id FROM favourites WHERE post_id = $1", "id", []any{postID}, p)
+}
+
+// RebloggedBy lists who boosted a post, newest first (cursor: the boost's
+// id).
+func (q Q) RebloggedBy(ctx context.Context, postID int64, p Page) ([]IDPair, error) {
+	return q.listPairs(ctx, "SELECT id, account_id FROM posts WHERE reblog_of_id = $1", "id", []any{postID}, p)
+}
+
+// Favourites lists the posts an account favourited (cursor: favourite id).
+func (q Q) Favourites(ctx context.Context, accountID int64, p Page) ([]IDPair, error) {
+	return q.listPairs(ctx, "SELECT id, post_id FROM favourites WHERE account_id = $1", "id", []any{accountID}, p)
+}
+
+// Bookmarks lists the posts an account bookmarked (cursor: bookmark id).
+func (q Q) Bookmarks(ctx context.Context, accountID int64, p Page) ([]IDPair, error) {
+	return q.listPairs(ctx, "SELECT id, post_id FROM bookmarks WHERE account_id = $1", "id", []any{accountID}, p)
+}
