@@ -343,6 +343,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*SessionActor
 	if sw.User.Disabled || sw.Account.Suspended() || !sw.User.Approved {
 		return nil, model.Errorf(model.EUNAUTHORIZED, "this account is disabled")
 	}
+	s.touchActive(ctx, sw.User)
 	if now.Sub(sw.Session.LastSeenAt) > time.Hour {
 		if err := s.db.Tx(ctx, func(tx *store.Tx) error {
 			return tx.TouchSession(ctx, id, now, now.Add(s.cfg.SessionTTL))

@@ -21,6 +21,11 @@ type Limits struct {
 	LoginPerAccount Limit // failed attempts against one account
 	SignupPerIP     Limit
 	ResetPerIP      Limit
+	// Per account: engagement that a person, not a script, would produce.
+	Favourites Limit
+	Reblogs    Limit
+	Follows    Limit
+	Posts      Limit
 }
 
 // DefaultLimits are the limits a fresh server starts with.
@@ -30,6 +35,10 @@ func DefaultLimits() Limits {
 		LoginPerAccount: Limit{Max: 10, Window: 15 * time.Minute},
 		SignupPerIP:     Limit{Max: 10, Window: time.Hour},
 		ResetPerIP:      Limit{Max: 5, Window: time.Hour},
+		Favourites:      Limit{Max: 300, Window: time.Hour},
+		Reblogs:         Limit{Max: 150, Window: time.Hour},
+		Follows:         Limit{Max: 400, Window: 24 * time.Hour},
+		Posts:           Limit{Max: 300, Window: time.Hour},
 	}
 }
 
@@ -78,4 +87,23 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%d minutes", d/time.Minute)
 	}
 	return fmt.Sprintf("%d seconds", d/time.Second)
+}
+
+// checkRate counts an action of the actor against its per-account limit.
+// It runs outside any transaction (the counter has its own).
+func (s *Service) checkRate(ctx context.Context, actor *Actor, action string) error {
+	var l Limit
+	switch action {
+	case "favourite":
+		l = s.limits.Favourites
+	case "reblog":
+		l = s.limits.Reblogs
+	case "follow":
+		l = s.limits.Follows
+	case "post":
+		l = s.limits.Posts
+	default:
+		return fmt.Errorf("unknown rate-limited action %q", action)
+	}
+	return s.hit(ctx, fmt.Sprintf("%s:%d", action, actor.Account.ID), l)
 }

@@ -39,6 +39,12 @@ func (w *sendMailWorker) Timeout(*river.Job[SendMailArgs]) time.Duration { retur
 func (s *Service) RegisterWorkers(workers *river.Workers) {
 	river.AddWorker(workers, &sendMailWorker{mailer: s.mailer})
 	river.AddWorker(workers, &sweepWorker{s: s})
+	river.AddWorker(workers, &fanOutWorker{s: s})
+	river.AddWorker(workers, &rebuildFeedWorker{s: s})
+	river.AddWorker(workers, &mergeFeedWorker{s: s})
+	river.AddWorker(workers, &trimFeedsWorker{s: s})
+	river.AddWorker(workers, &deleteFilesWorker{s: s})
+	river.AddWorker(workers, &fetchCardWorker{s: s})
 }
 
 func resetMail(locale, username, link, domain string, ttl time.Duration) mail.Message {

@@ -17,6 +17,7 @@ import (
 	"parvis/internal/mail"
 	"parvis/internal/media"
 	"parvis/internal/model"
+	"parvis/internal/outbound"
 	"parvis/internal/store"
 )
 
@@ -32,6 +33,8 @@ type Config struct {
 	SessionTTL time.Duration
 	// ResetTTL is how long a password-reset link works.
 	ResetTTL time.Duration
+	// MaxPostChars limits the length of posts (500 by default).
+	MaxPostChars int
 }
 
 // Service runs the use cases.
@@ -44,6 +47,12 @@ type Service struct {
 	cfg    Config
 	limits Limits
 	media  media.Store
+	events Broker
+	hooks  hooks
+	// outbound fetches remote pages (preview cards); nil disables fetching.
+	outbound *outbound.Client
+	// linkRewriter turns links in posts into tracked links.
+	linkRewriter func(authorID, postID int64, index int, raw string) string
 }
 
 // Deps are the service's collaborators.
@@ -54,6 +63,9 @@ type Deps struct {
 	Logger *slog.Logger
 	Limits *Limits // nil: DefaultLimits
 	Media  media.Store
+	Events Broker // nil: an in-process broker
+	// Outbound is the SSRF-safe client for remote fetches.
+	Outbound *outbound.Client
 }
 
 // New returns a service.
@@ -68,7 +80,11 @@ func New(cfg Config, d Deps) *Service {
 		cfg.ResetTTL = time.Hour
 	}
 	s := &Service{db: d.DB, queue: d.Queue, mailer: d.Mailer, clock: d.DB.Clock(), log: d.Logger, cfg: cfg,
-		limits: DefaultLimits(), media: d.Media}
+		limits: DefaultLimits(), media: d.Media, events: d.Events,
+		outbound: d.Outbound}
+	if s.events == nil {
+		s.events = NewLocalBroker()
+	}
 	if d.Limits != nil {
 		s.limits = *d.Limits
 	}

@@ -50,7 +50,8 @@ func (q Q) FeedIDs(ctx context.Context, readerID int64, p Page) ([]int64, error)
 func (q Q) HomeIDsFromGraph(ctx context.Context, readerID int64, p Page) ([]int64, error) {
 	return q.listIDs(ctx, `SELECT p.id FROM posts p
 		WHERE (p.account_id = $1 OR p.account_id IN (SELECT target_id FROM follows WHERE account_id = $1))
-		AND p.visibility <> 'direct'`, "p.id", []any{readerID}, p)
+		AND (p.visibility <> 'direct' OR p.account_id = $1
+			OR EXISTS (SELECT 1 FROM mentions m WHERE m.post_id = p.id AND m.account_id = $1))`, "p.id", []any{readerID}, p)
 }
 
 // RemoveAuthorFromFeed drops an author's posts and boosts from a reader's

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"parvis/internal/model"
@@ -274,30 +273,6 @@ func (tx *Tx) TouchLastStatus(ctx context.Context, accountID int64, at time.Time
 	return nil
 }
 
-// EnsureTags returns the ids of the named tags (lowercased names), creating
-// the missing ones.
-func (tx *Tx) EnsureTags(ctx context.Context, names []string, at time.Time) (map[string]int64, error) {
-	out := make(map[string]int64, len(names))
-	for _, name := range names {
-		low := strings.ToLower(name)
-		if _, ok := out[low]; ok {
-			continue
-		}
-		var id int64
-		err := tx.tx.QueryRowContext(ctx, "SELECT id FROM tags WHERE name_lower = $1", low).Scan(&id)
-		if err == sql.ErrNoRows {
-			id = tx.db.NewID(at)
-			_, err = tx.tx.ExecContext(ctx, "INSERT INTO tags (id, name, name_lower, created_at) VALUES ($1, $2, $3, $4)",
-				id, name, low, ms(at))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("ensure tag %q: %w", name, err)
-		}
-		out[low] = id
-	}
-	return out, nil
-}
-
 // SetPostTags replaces a post's hashtags.
 func (tx *Tx) SetPostTags(ctx context.Context, postID int64, tagIDs map[string]int64) error {
 	if _, err := tx.tx.ExecContext(ctx, "DELETE FROM post_tags WHERE post_id = $1", postID); err != nil {
@@ -385,4 +360,24 @@ func (q Q) ReblogOf(ctx context.Context, accountID, postID int64) (*model.Post, 
 		return nil, notFound(err, "boost")
 	}
 	return p, nil
+}
+
+// EnsureTagsNormalized is EnsureTags for names already normalised by the
+// caller: norm maps each normalised name to the name as first written.
+func (tx *Tx) EnsureTagsNormalized(ctx context.Context, norm map[string]string, at time.Time) (map[string]int64, error) {
+	out := make(map[string]int64, len(norm))
+	for low, name := range norm {
+		var id int64
+		err := tx.tx.QueryRowContext(ctx, "SELECT id FROM tags WHERE name_lower = $1", low).Scan(&id)
+		if err == sql.ErrNoRows {
+			id = tx.db.NewID(at)
+			_, err = tx.tx.ExecContext(ctx, "INSERT INTO tags (id, name, name_lower, created_at) VALUES ($1, $2, $3, $4)",
+				id, name, low, ms(at))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ensure tag %q: %w", name, err)
+		}
+		out[low] = id
+	}
+	return out, nil
 }

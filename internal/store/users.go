@@ -42,14 +42,15 @@ type NewUser struct {
 func (tx *Tx) CreateUser(ctx context.Context, accountID int64, nu NewUser) (*model.User, error) {
 	now := tx.db.clock.Now()
 	u := &model.User{ID: tx.db.NewID(now), AccountID: accountID, Email: nu.Email, Role: nu.Role,
-		Approved: nu.Approved, Locale: nu.Locale, CreatedAt: now, SignupNote: nu.SignupNote}
+		Approved: nu.Approved, Locale: nu.Locale, CreatedAt: now, SignupNote: nu.SignupNote, LastActiveAt: now}
 	var email any
 	if nu.Email != "" {
 		email = nu.Email
 	}
+	// A new user is active and has a valid (empty) home feed.
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO users (id, account_id, email, password_hash, role, approved,
-		locale, signup_note, signup_network, signup_client, created_at, password_changed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+		locale, signup_note, signup_network, signup_client, created_at, password_changed_at, last_active_at, feed_valid)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, TRUE)`,
 		u.ID, accountID, email, nu.PasswordHash, string(nu.Role), nu.Approved, nu.Locale, nu.SignupNote,
 		nu.SignupNetwork, nu.SignupClient, ms(now))
 	if isUniqueViolation(err) {

@@ -1,0 +1,213 @@
+package social
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"parvis/internal/model"
+	"parvis/internal/store"
+)
+
+// Home feeds are written on post (fan-out on write): a home timeline page
+// is then one index range scan, whatever the number of accounts followed.
+// docs/ARCHITECTURE.md gives the measurements behind the choice. Only
+// followers active in the last AwayAfter get the post; the feed of someone
+// who comes back after longer is rebuilt from the follow graph.
+const (
+	AwayAfter = 14 * 24 * time.Hour
+	// FeedKeep is how long feed entries are kept; older pages are computed
+	// from the follow graph.
+	FeedKeep = 30 * 24 * time.Hour
+	// feedRebuild is how many entries a rebuilt feed starts with.
+	feedRebuild = 800
+)
+
+// FanOutArgs delivers a new post to the home feeds of its author's
+// followers.
+type FanOutArgs struct {
+	PostID int64 `json:"post_id"`
+}
+
+// Kind names the job.
+func (FanOutArgs) Kind() string { return "fan_out" }
+
+type fanOutWorker struct {
+	river.WorkerDefaults[FanOutArgs]
+	s *Service
+}
+
+func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) error {
+	s := w.s
+	p, err := s.db.Read().PostByID(ctx, job.Args.PostID)
+	if model.IsNotFound(err) {
+		return nil // deleted before it was delivered
+	}
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		if p.Visibility != model.Direct {
+			if _, err := tx.FanOut(ctx, p.ID, p.AccountID, p.ReblogOfID, s.now().Add(-AwayAfter)); err != nil {
+				return err
+			}
+		}
+		if p.Visibility != model.Direct {
+			return nil
+		}
+		// A direct post reaches the homes of the mentioned people who follow
+		// its author, as in Mastodon; the others see it in their
+		// notifications and conversations.
+		ms, err := tx.MentionsOf(ctx, []int64{p.ID})
+		if err != nil {
+			return err
+		}
+		for _, m := range ms[p.ID] {
+			if ok, err := tx.IsFollowing(ctx, m, p.AccountID); err != nil {
+				return err
+			} else if ok {
+				if err := tx.AddToFeed(ctx, m, p.ID, p.AccountID, 0); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// RebuildFeedArgs refills the home feed of someone back after a long
+// absence.
+type RebuildFeedArgs struct {
+	AccountID int64 `json:"account_id"`
+}
+
+// Kind names the job.
+func (RebuildFeedArgs) Kind() string { return "rebuild_feed" }
+
+// InsertOpts makes one rebuild per account at a time enough.
+func (RebuildFeedArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
+}
+
+type rebuildFeedWorker struct {
+	river.WorkerDefaults[RebuildFeedArgs]
+	s *Service
+}
+
+func (w *rebuildFeedWorker) Work(ctx context.Context, job *river.Job[RebuildFeedArgs]) error {
+	return w.s.db.Tx(ctx, func(tx *store.Tx) error { return tx.RebuildFeed(ctx, job.Args.AccountID, feedRebuild) })
+}
+
+// MergeFeedArgs adds a newly followed account's recent posts to a feed.
+type MergeFeedArgs struct {
+	ReaderID int64 `json:"reader_id"`
+	AuthorID int64 `json:"author_id"`
+}
+
+// Kind names the job.
+func (MergeFeedArgs) Kind() string { return "merge_feed" }
+
+type mergeFeedWorker struct {
+	river.WorkerDefaults[MergeFeedArgs]
+	s *Service
+}
+
+func (w *mergeFeedWorker) Work(ctx context.Context, job *river.Job[MergeFeedArgs]) error {
+	q := w.s.db.Read()
+	ids, err := q.AccountPostIDs(ctx, job.Args.AuthorID, store.AccountFilter{
+		Visibilities: []model.Visibility{model.Public, model.Unlisted, model.Private}}, store.Page{Limit: 40})
+	if err != nil {
+		return err
+	}
+	posts, err := q.PostsByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	return w.s.db.Tx(ctx, func(tx *store.Tx) error {
+		if ok, err := tx.IsFollowing(ctx, job.Args.ReaderID, job.Args.AuthorID); err != nil || !ok {
+			return err
+		}
+		for _, id := range ids {
+			if p := posts[id]; p != nil {
+				if err := tx.AddToFeed(ctx, job.Args.ReaderID, p.ID, p.AccountID, p.ReblogOfID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// TrimFeedsArgs drops feed entries older than FeedKeep.
+type TrimFeedsArgs struct{}
+
+// Kind names the job.
+func (TrimFeedsArgs) Kind() string { return "trim_feeds" }
+
+type trimFeedsWorker struct {
+	river.WorkerDefaults[TrimFeedsArgs]
+	s *Service
+}
+
+func (w *trimFeedsWorker) Work(ctx context.Context, job *river.Job[TrimFeedsArgs]) error {
+	return w.s.db.Tx(ctx, func(tx *store.Tx) error {
+		n, err := tx.TrimFeeds(ctx, model.IDAt(w.s.now().Add(-FeedKeep)))
+		if err == nil && n > 0 {
+			w.s.log.Info("trimmed home feeds", "rows", n)
+		}
+		return err
+	})
+}
+
+// DeleteFilesArgs removes stored files of deleted posts or attachments.
+type DeleteFilesArgs struct {
+	Keys []string `json:"keys"`
+}
+
+// Kind names the job.
+func (DeleteFilesArgs) Kind() string { return "delete_files" }
+
+type deleteFilesWorker struct {
+	river.WorkerDefaults[DeleteFilesArgs]
+	s *Service
+}
+
+func (w *deleteFilesWorker) Work(ctx context.Context, job *river.Job[DeleteFilesArgs]) error {
+	for _, k := range job.Args.Keys {
+		if k == "" {
+			continue
+		}
+		if err := w.s.media.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// touchActive records activity at most hourly and starts a feed rebuild
+// for someone back from a long absence.
+func (s *Service) touchActive(ctx context.Context, u *model.User) {
+	now := s.now()
+	if now.Sub(u.LastActiveAt) < time.Hour {
+		return
+	}
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		act, err := tx.TouchActive(ctx, u.AccountID, now, AwayAfter)
+		if err != nil {
+			return err
+		}
+		if act.WasAway {
+			return s.queue.Enqueue(ctx, tx.SQL(), RebuildFeedArgs{AccountID: u.AccountID}, nil)
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("record activity", "account_id", u.AccountID, "err", err)
+		return
+	}
+	u.LastActiveAt = now
+}
