@@ -36,7 +36,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	domain := deriveDomain(f.domain, ln.Addr())
 	scheme := schemeFor(domain)
 	app, err := server.NewApp(ctx, db, server.AppConfig{Domain: domain, Scheme: scheme, Mail: f.smtp,
-		MediaDir: filepath.Join(f.data, "media"),
+		MediaDir:   filepath.Join(f.data, "media"),
 		TrustProxy: f.trustProxy, Logger: log})
 	if err != nil {
 		ln.Close()

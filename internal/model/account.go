@@ -104,14 +104,14 @@ func (a *Account) Name() string {
 
 // User is a local person who can log in.
 type User struct {
-	ID          int64
-	AccountID   int64
-	Email       string // "" when none was given
-	Role        Role
-	Approved    bool // false while a sign-up awaits approval
-	Disabled    bool
-	Locale      string // "" follows the browser
-	CreatedAt   time.Time
+	ID           int64
+	AccountID    int64
+	Email        string // "" when none was given
+	Role         Role
+	Approved     bool // false while a sign-up awaits approval
+	Disabled     bool
+	Locale       string // "" follows the browser
+	CreatedAt    time.Time
 	LastLoginAt  time.Time
 	LastActiveAt time.Time
 	SignupNote   string // why they want to join, for approval-only servers
