@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"admin":   {"manage users: admin user create|list|set-role", runAdmin},
 		"seed":    {"fill a database with realistic synthetic data", runSeed},
 		"version": {"print the version", runVersion},
+		"analyze": {"analyse your own data files: influence, thread, topics, fraud", runAnalyze},
 	}
 }
 
