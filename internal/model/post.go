@@ -66,6 +66,7 @@ type Post struct {
 	FavouritesCount     int64
 	CreatedAt           time.Time
 	EditedAt            time.Time
+	RemovedAt           time.Time // removed by a moderator
 	IdempotencyKey      string
 	DiscountedFavs      int64 // favourites flagged by integrity, excluded from counts
 	DiscountedReblogs   int64

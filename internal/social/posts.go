@@ -232,6 +232,10 @@ func (s *Service) Publish(ctx context.Context, actor *Actor, in PostInput) (*mod
 		if err := s.checkMedia(ctx, tx, actor, in.MediaIDs, 0); err != nil {
 			return err
 		}
+		community, err := s.communityOf(ctx, tx, actor, p, d)
+		if err != nil {
+			return err
+		}
 		if err := tx.InsertPost(ctx, p); err != nil {
 			if model.ErrorCode(err) == model.ECONFLICT && in.IdempotencyKey != "" {
 				return model.Errorf(model.ECONFLICT, "a post with this idempotency key is being created")
@@ -259,12 +263,102 @@ func (s *Service) Publish(ctx context.Context, actor *Actor, in PostInput) (*mod
 		if err := s.notifyMentions(ctx, tx, p, d.mentionIDs); err != nil {
 			return err
 		}
-		return s.afterPublish(ctx, tx, p, d)
+		if err := s.afterPublish(ctx, tx, p, d); err != nil {
+			return err
+		}
+		if community != nil && p.InReplyToID == 0 {
+			return s.communityBoost(ctx, tx, community, p)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, wrap("publish", err)
 	}
 	return p, nil
+}
+
+// communityOf decides which community a new post belongs to (the one it
+// was written in, its parent's, or the first community it mentions) and
+// checks that the author may post there.
+func (s *Service) communityOf(ctx context.Context, tx *store.Tx, actor *Actor, p *model.Post, d *draft) (*model.Community, error) {
+	mentioned := p.CommunityID == 0 && p.InReplyToID == 0
+	id := p.CommunityID
+	if mentioned && len(d.mentionIDs) > 0 {
+		accs, err := tx.AccountsByIDs(ctx, d.mentionIDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range d.mentionIDs {
+			if a := accs[m]; a != nil && a.Group && a.Local() {
+				c, err := tx.CommunityByAccountID(ctx, a.ID)
+				if err != nil {
+					return nil, err
+				}
+				id = c.ID
+				break
+			}
+		}
+	}
+	if id == 0 {
+		return nil, nil
+	}
+	c, err := tx.CommunityByID(ctx, id)
+	if err != nil {
+		if model.IsNotFound(err) {
+			return nil, model.Errorf(model.EUNPROCESS, "the community does not exist")
+		}
+		return nil, err
+	}
+	role, err := s.CommunityRoleOf(ctx, tx.Q, actor, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case role == model.CommunityBanned:
+		return nil, model.Errorf(model.EFORBIDDEN, "you are banned from this community")
+	case role == model.CommunityNone && mentioned:
+		// Mentioning a community one has not joined is just a mention.
+		return nil, nil
+	case role == model.CommunityNone && (p.InReplyToID == 0 || c.Membership != model.MembershipOpen):
+		return nil, model.Errorf(model.EFORBIDDEN, "join the community to post in it")
+	}
+	if role != model.CommunityNone {
+		m, err := tx.MemberOf(ctx, c.ID, actor.Account.ID)
+		if err != nil {
+			return nil, err
+		}
+		if m.Muted(s.now()) {
+			return nil, model.Errorf(model.EFORBIDDEN, "a moderator muted you in this community until %s",
+				m.MutedUntil.Format("2006-01-02 15:04 MST"))
+		}
+	}
+	if p.Visibility == model.Direct {
+		return nil, model.Errorf(model.EUNPROCESS, "a direct post can't be posted in a community")
+	}
+	p.CommunityID = c.ID
+	return c, nil
+}
+
+// communityBoost shares a new community post with every member: the
+// community's account boosts it, the way Lemmy's groups announce posts, so
+// members see it in their home timeline in any Mastodon app.
+func (s *Service) communityBoost(ctx context.Context, tx *store.Tx, c *model.Community, p *model.Post) error {
+	vis := model.Public
+	if c.Membership == model.MembershipPrivate || p.Visibility == model.Private {
+		vis = model.Private
+	}
+	boost := &model.Post{AccountID: c.AccountID, Visibility: vis, Local: true, ReblogOfID: p.ID, CommunityID: c.ID,
+		CreatedAt: s.now()}
+	if err := tx.InsertPost(ctx, boost); err != nil {
+		return err
+	}
+	if err := tx.AddPostCounter(ctx, p.ID, "reblogs_count", 1); err != nil {
+		return err
+	}
+	if err := tx.AddAccountCounter(ctx, c.AccountID, "statuses_count", 1); err != nil {
+		return err
+	}
+	return s.afterPublish(ctx, tx, boost, nil)
 }
 
 // writeBody stores a post's tags, mentions and attachments.
@@ -360,6 +454,12 @@ func (s *Service) afterPublish(ctx context.Context, tx *store.Tx, p *model.Post,
 		if err := s.queue.Enqueue(ctx, tx.SQL(), FetchCardArgs{PostID: p.ID, URL: d.links[0]}, nil); err != nil {
 			return err
 		}
+	}
+	if err := s.trackConversation(ctx, tx, p); err != nil {
+		return err
+	}
+	if err := s.fileInbox(ctx, tx, p); err != nil {
+		return err
 	}
 	for _, h := range s.hooks.published {
 		if err := h(ctx, tx, p); err != nil {

@@ -2,6 +2,7 @@ package social
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"parvis/internal/model"
@@ -56,6 +57,15 @@ func (s *Service) Follow(ctx context.Context, actor *Actor, targetID int64, opt 
 				return err
 			}
 		}
+		if target.Group && target.Local() {
+			// Following a community's account is joining the community.
+			c, err := tx.CommunityByAccountID(ctx, target.ID)
+			if err != nil {
+				return err
+			}
+			_, err = s.join(ctx, tx, actor, c)
+			return err
+		}
 		now := s.now()
 		if target.Locked || !target.Local() {
 			// Locked accounts approve by hand; remote accounts answer with
@@ -77,8 +87,22 @@ func (s *Service) Follow(ctx context.Context, actor *Actor, targetID int64, opt 
 	return s.Relationship(ctx, actor, targetID)
 }
 
-// acceptFollow writes a follow edge and everything that goes with it.
+// acceptFollow writes a follow edge and everything that goes with it. For
+// a community's account, that is a membership.
 func (s *Service) acceptFollow(ctx context.Context, tx *store.Tx, followerID int64, target *model.Account, opt FollowOptions, now time.Time) error {
+	if target.Group && target.Local() {
+		c, err := tx.CommunityByAccountID(ctx, target.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.addMember(ctx, tx, c, followerID, model.CommunityMember, now); err != nil {
+			return err
+		}
+		if err := s.queue.Enqueue(ctx, tx.SQL(), MergeFeedArgs{ReaderID: followerID, AuthorID: target.ID}, nil); err != nil {
+			return err
+		}
+		return s.runFollowHooks(ctx, tx, FollowEvent{Kind: "join", AccountID: followerID, Target: target, At: now})
+	}
 	f := store.Follow{AccountID: followerID, TargetID: target.ID, ShowReblogs: true, CreatedAt: now}
 	if opt.ShowReblogs != nil {
 		f.ShowReblogs = *opt.ShowReblogs
@@ -121,6 +145,18 @@ func (s *Service) Unfollow(ctx context.Context, actor *Actor, targetID int64) (*
 }
 
 func (s *Service) unfollow(ctx context.Context, tx *store.Tx, followerID int64, target *model.Account) error {
+	if target.Group && target.Local() {
+		// Unfollowing a community's account is leaving the community.
+		c, err := tx.CommunityByAccountID(ctx, target.ID)
+		if err != nil {
+			return err
+		}
+		err = s.leave(ctx, tx, followerID, c)
+		if model.ErrorCode(err) == model.ECONFLICT && strings.Contains(err.Error(), "not a member") {
+			return nil
+		}
+		return err
+	}
 	now := s.now()
 	requested, err := tx.DeleteFollowRequest(ctx, followerID, target.ID)
 	if err != nil {

@@ -123,6 +123,10 @@ func (s *Service) Views(ctx context.Context, viewer *Actor, ids []int64, hideMut
 	if err != nil {
 		return nil, err
 	}
+	sc := seeCtx{hidden: hidden, following: following}
+	if err := s.loadCommunities(ctx, q, vid, posts, &sc); err != nil {
+		return nil, err
+	}
 	for id, p := range posts {
 		p.MentionedAccountIDs = mentions[id]
 	}
@@ -144,7 +148,7 @@ func (s *Service) Views(ctx context.Context, viewer *Actor, ids []int64, hideMut
 	out := make([]*PostView, 0, len(ids))
 	for _, id := range ids {
 		p := posts[id]
-		if p == nil || !s.canSee(viewer, p, accounts[p.AccountID], hidden, following) {
+		if p == nil || !s.canSee(viewer, p, accounts[p.AccountID], sc) {
 			continue
 		}
 		v := build(p)
@@ -153,7 +157,7 @@ func (s *Service) Views(ctx context.Context, viewer *Actor, ids []int64, hideMut
 		}
 		if p.ReblogOfID != 0 {
 			orig := posts[p.ReblogOfID]
-			if orig == nil || !s.canSee(viewer, orig, accounts[orig.AccountID], hidden, following) {
+			if orig == nil || !s.canSee(viewer, orig, accounts[orig.AccountID], sc) {
 				continue
 			}
 			v.Reblog = build(orig)
@@ -166,8 +170,32 @@ func (s *Service) Views(ctx context.Context, viewer *Actor, ids []int64, hideMut
 	return out, nil
 }
 
-// canSee is the visibility rule: who may see a post.
-func (s *Service) canSee(viewer *Actor, p *model.Post, author *model.Account, hidden, following map[int64]bool) bool {
+// seeCtx is what the visibility rule needs to know about the viewer.
+type seeCtx struct {
+	hidden, following map[int64]bool                // by author
+	communities       map[int64]*model.Community    // by id
+	roles             map[int64]model.CommunityRole // the viewer's, by community id
+}
+
+func (s *Service) loadCommunities(ctx context.Context, q store.Q, viewer int64, posts map[int64]*model.Post, sc *seeCtx) error {
+	var ids []int64
+	for _, p := range posts {
+		if p.CommunityID != 0 && !slices.Contains(ids, p.CommunityID) {
+			ids = append(ids, p.CommunityID)
+		}
+	}
+	var err error
+	if sc.communities, err = q.CommunitiesByIDs(ctx, ids); err != nil {
+		return err
+	}
+	sc.roles, err = q.MembershipsOf(ctx, viewer, ids)
+	return err
+}
+
+// canSee is the visibility rule: who may see a post. Beyond the post's own
+// visibility, a private community's posts are for its members, and a post
+// a moderator removed is for its author and the moderators.
+func (s *Service) canSee(viewer *Actor, p *model.Post, author *model.Account, sc seeCtx) bool {
 	if author == nil {
 		return false
 	}
@@ -175,14 +203,30 @@ func (s *Service) canSee(viewer *Actor, p *model.Post, author *model.Account, hi
 	if vid == p.AccountID {
 		return true
 	}
-	if author.Suspended() || hidden[p.AccountID] {
+	if author.Suspended() || sc.hidden[p.AccountID] {
+		return false
+	}
+	staff := viewer.Is(model.RoleModerator)
+	if p.CommunityID != 0 {
+		role := sc.roles[p.CommunityID]
+		mod := staff || role.AtLeast(model.CommunityModerator)
+		if c := sc.communities[p.CommunityID]; c != nil && c.Membership == model.MembershipPrivate && !role.AtLeast(model.CommunityMember) && !staff {
+			return false
+		}
+		if !p.RemovedAt.IsZero() && !mod {
+			return false
+		}
+	} else if !p.RemovedAt.IsZero() && !staff {
 		return false
 	}
 	switch p.Visibility {
 	case model.Public, model.Unlisted:
 		return true
 	case model.Private:
-		return vid != 0 && (following[p.AccountID] || slices.Contains(p.MentionedAccountIDs, vid))
+		if c := sc.communities[p.CommunityID]; c != nil && sc.roles[p.CommunityID].AtLeast(model.CommunityMember) {
+			return true // a community's members see its followers-only posts
+		}
+		return vid != 0 && (sc.following[p.AccountID] || slices.Contains(p.MentionedAccountIDs, vid))
 	default:
 		return vid != 0 && slices.Contains(p.MentionedAccountIDs, vid)
 	}
@@ -226,7 +270,11 @@ func (s *Service) visibleIn(ctx context.Context, q store.Q, viewer *Actor, id in
 		return nil, nil, err
 	}
 	p.MentionedAccountIDs = ms[p.ID]
-	if !s.canSee(viewer, p, a, hidden, following) {
+	sc := seeCtx{hidden: hidden, following: following}
+	if err := s.loadCommunities(ctx, q, vid, map[int64]*model.Post{p.ID: p}, &sc); err != nil {
+		return nil, nil, err
+	}
+	if !s.canSee(viewer, p, a, sc) {
 		return nil, nil, model.Errorf(model.ENOTFOUND, "post not found")
 	}
 	return p, a, nil

@@ -12,20 +12,20 @@ import (
 const postColumns = `p.id, p.account_id, p.uri, p.url, p.text, p.content, p.spoiler_text, p.language, p.visibility,
 	p.sensitive, p.local, COALESCE(p.in_reply_to_id, 0), COALESCE(p.in_reply_to_account_id, 0), p.thread_id,
 	COALESCE(p.reblog_of_id, 0), COALESCE(p.community_id, 0), COALESCE(p.application_id, 0), COALESCE(p.card_id, 0),
-	p.replies_count, p.reblogs_count, p.favourites_count, p.created_at, p.edited_at`
+	p.replies_count, p.reblogs_count, p.favourites_count, p.created_at, p.edited_at, p.removed_at`
 
 func scanPost(s scanner) (*model.Post, error) {
 	var p model.Post
 	var vis string
-	var created, edited int64
+	var created, edited, removed int64
 	err := s.Scan(&p.ID, &p.AccountID, &p.URI, &p.URL, &p.Text, &p.Content, &p.SpoilerText, &p.Language, &vis,
 		&p.Sensitive, &p.Local, &p.InReplyToID, &p.InReplyToAccountID, &p.ThreadID, &p.ReblogOfID, &p.CommunityID,
-		&p.ApplicationID, &p.CardID, &p.RepliesCount, &p.ReblogsCount, &p.FavouritesCount, &created, &edited)
+		&p.ApplicationID, &p.CardID, &p.RepliesCount, &p.ReblogsCount, &p.FavouritesCount, &created, &edited, &removed)
 	if err != nil {
 		return nil, err
 	}
 	p.Visibility = model.Visibility(vis)
-	p.CreatedAt, p.EditedAt = fromMS(created), fromMS(edited)
+	p.CreatedAt, p.EditedAt, p.RemovedAt = fromMS(created), fromMS(edited), fromMS(removed)
 	return &p, nil
 }
 

@@ -48,7 +48,7 @@ func New(tb testing.TB, opt Options) *Env {
 	}
 	env := &Env{}
 	cfg := server.AppConfig{Domain: ln.Addr().String(), Scheme: "http", JobPoll: 20 * time.Millisecond,
-		MediaDir: tb.TempDir()}
+		MediaDir: tb.TempDir(), Logger: testLogger(tb)}
 	if opt.Mail {
 		env.Mail = mailtest.Start(tb)
 		host, port := env.Mail.Addr()
