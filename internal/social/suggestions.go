@@ -135,4 +135,3 @@ func (s *Service) DismissSuggestion(ctx context.Context, actor *Actor, targetID 
 		return tx.DismissSuggestion(ctx, actor.Account.ID, targetID, s.now())
 	})
 }
-
