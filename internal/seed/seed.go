@@ -153,7 +153,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (Stats, error) {
 		HashtagURL: func(t string) string { return base + "/tags/" + strings.ToLower(t) },
 	}
 	steps := []func(context.Context) error{g.people, g.planCommunities, g.planFollows, g.planPosts,
-		g.writeAccounts, g.writeCommunities, g.writeFollows, g.writePosts}
+		g.writeAccounts, g.writeCommunities, g.writeFollows, g.writePosts, g.readerFeed}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return g.st, err
@@ -273,4 +273,12 @@ func (g *gen) bulk(ctx context.Context, table string, cols []string, rows [][]an
 		bar.Add(int64(len(rows)))
 	}
 	return nil
+}
+
+// readerFeed builds the home feed of the benchmark reader, as a login would.
+func (g *gen) readerFeed(ctx context.Context) error {
+	if g.opt.Users < 2 {
+		return nil
+	}
+	return g.db.Tx(ctx, func(tx *store.Tx) error { return tx.RebuildFeed(ctx, g.accountIDs[1], 800) })
 }

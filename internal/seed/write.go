@@ -47,7 +47,7 @@ func (g *gen) writeAccounts(ctx context.Context) error {
 	g.st.Accounts = int64(total)
 
 	userCols := []string{"id", "account_id", "email", "password_hash", "role", "approved", "locale", "created_at",
-		"last_login_at", "signup_network", "signup_client"}
+		"last_login_at", "last_active_at", "feed_valid", "signup_network", "signup_client"}
 	rows = rows[:0]
 	now := g.opt.Now.UnixMilli()
 	for i := 0; i < n; i++ {
@@ -56,8 +56,10 @@ func (g *gen) writeAccounts(ctx context.Context) error {
 		if i == 1 || g.r.Float64() < g.opt.ActiveShare {
 			lastLogin = now - g.r.Int64N(14*24*3600*1000)
 		}
+		// Seeded home feeds are not built (but the reader's, after the
+		// posts): a seeded person's feed is rebuilt when they log in.
 		rows = append(rows, []any{g.accountIDs[i] + 1, g.accountIDs[i], g.usernames[i] + "@example.invalid",
-			g.opt.PasswordHash, "user", true, g.lang[i], at, lastLogin,
+			g.opt.PasswordHash, "user", true, g.lang[i], at, lastLogin, lastLogin, false,
 			fmt.Sprintf("seed-net-%d", g.r.IntN(max(1, n/20))), fmt.Sprintf("seed-ua-%d", g.r.IntN(50))})
 		if len(rows) == batchRows {
 			if err := g.bulk(ctx, "users", userCols, rows, bar); err != nil {
@@ -188,7 +190,7 @@ func (g *gen) writePosts(ctx context.Context) error {
 			for _, e := range ents {
 				switch e.Kind {
 				case content.KindHashtag:
-					low := strings.ToLower(e.Tag)
+					low := content.NormalizeTag(e.Tag)
 					if seenTag[low] {
 						continue
 					}
