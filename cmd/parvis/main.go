@@ -32,12 +32,13 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the server", runServe},
-		"migrate": {"apply database migrations and exit", runMigrate},
-		"admin":   {"manage users: admin user create|list|set-role", runAdmin},
-		"seed":    {"fill a database with realistic synthetic data", runSeed},
-		"version": {"print the version", runVersion},
-		"analyze": {"analyse your own data files: influence, thread, topics, fraud", runAnalyze},
+		"serve":     {"run the server", runServe},
+		"migrate":   {"apply database migrations and exit", runMigrate},
+		"admin":     {"manage users: admin user create|list|set-role", runAdmin},
+		"seed":      {"fill a database with realistic synthetic data", runSeed},
+		"version":   {"print the version", runVersion},
+		"analyze":   {"analyse your own data files: influence, thread, topics, fraud", runAnalyze},
+		"integrity": {"scan for manipulated engagement, list findings", runIntegrity},
 	}
 }
 

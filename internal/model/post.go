@@ -68,8 +68,8 @@ type Post struct {
 	EditedAt            time.Time
 	RemovedAt           time.Time // removed by a moderator
 	IdempotencyKey      string
-	DiscountedFavs      int64 // favourites flagged by integrity, excluded from counts
-	DiscountedReblogs   int64
+	DiscountedFavs      int64 // favourites flagged by integrity, left out of FavouritesCount
+	DiscountedReblogs   int64 // boosts flagged by integrity, left out of ReblogsCount
 	MentionedAccountIDs []int64
 	Tags                []string
 }

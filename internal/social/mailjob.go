@@ -45,6 +45,7 @@ func (s *Service) RegisterWorkers(workers *river.Workers) {
 	river.AddWorker(workers, &trimFeedsWorker{s: s})
 	river.AddWorker(workers, &deleteFilesWorker{s: s})
 	river.AddWorker(workers, &fetchCardWorker{s: s})
+	river.AddWorker(workers, &integrityScanWorker{s: s})
 }
 
 func resetMail(locale, username, link, domain string, ttl time.Duration) mail.Message {

@@ -41,5 +41,7 @@ func (s *Service) PeriodicJobs() []*river.PeriodicJob {
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(6*time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return TrimFeedsArgs{}, nil }, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return IntegrityScanArgs{}, nil }, nil),
 	}
 }

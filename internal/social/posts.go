@@ -700,6 +700,9 @@ func (s *Service) Reblog(ctx context.Context, actor *Actor, id int64, visibility
 				return err
 			}
 		}
+		if err := s.scanSoon(ctx, tx); err != nil {
+			return err
+		}
 		return s.afterPublish(ctx, tx, boost, nil)
 	})
 	return boost, wrap("boost", err)
@@ -769,7 +772,7 @@ func (s *Service) Favourite(ctx context.Context, actor *Actor, id int64) error {
 				return err
 			}
 		}
-		return nil
+		return s.scanSoon(ctx, tx)
 	}))
 }
 

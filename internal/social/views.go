@@ -19,6 +19,11 @@ type PostView struct {
 	Card     *model.Card
 
 	Favourited, Reblogged, Bookmarked, Pinned, Muted bool
+
+	// FavouritesShown and ReblogsShown are the counts to display to this
+	// viewer: the honest counts, plus the viewer's own engagement when
+	// integrity flagged it (the person who made it still sees it counted).
+	FavouritesShown, ReblogsShown int64
 }
 
 // Shown returns the post whose content a boost shows: the boosted post, or
@@ -137,7 +142,13 @@ func (s *Service) Views(ctx context.Context, viewer *Actor, ids []int64, hideMut
 		}
 		v := &PostView{Post: p, Account: a, Media: media[p.ID], Tags: tags[p.ID], Card: cards[p.CardID],
 			Favourited: flags.Favourited[p.ID], Reblogged: flags.Reblogged[p.ID], Bookmarked: flags.Bookmarked[p.ID],
-			Pinned: flags.Pinned[p.ID]}
+			Pinned: flags.Pinned[p.ID], FavouritesShown: p.FavouritesCount, ReblogsShown: p.ReblogsCount}
+		if flags.DiscountedFav[p.ID] {
+			v.FavouritesShown++
+		}
+		if flags.DiscountedReblog[p.ID] {
+			v.ReblogsShown++
+		}
 		for _, m := range mentions[p.ID] {
 			if ma := accounts[m]; ma != nil {
 				v.Mentions = append(v.Mentions, ma)

@@ -12,7 +12,8 @@ import (
 const postColumns = `p.id, p.account_id, p.uri, p.url, p.text, p.content, p.spoiler_text, p.language, p.visibility,
 	p.sensitive, p.local, COALESCE(p.in_reply_to_id, 0), COALESCE(p.in_reply_to_account_id, 0), p.thread_id,
 	COALESCE(p.reblog_of_id, 0), COALESCE(p.community_id, 0), COALESCE(p.application_id, 0), COALESCE(p.card_id, 0),
-	p.replies_count, p.reblogs_count, p.favourites_count, p.created_at, p.edited_at, p.removed_at`
+	p.replies_count, p.reblogs_count, p.favourites_count, p.created_at, p.edited_at, p.removed_at,
+	p.discounted_favourites, p.discounted_reblogs`
 
 func scanPost(s scanner) (*model.Post, error) {
 	var p model.Post
@@ -20,7 +21,8 @@ func scanPost(s scanner) (*model.Post, error) {
 	var created, edited, removed int64
 	err := s.Scan(&p.ID, &p.AccountID, &p.URI, &p.URL, &p.Text, &p.Content, &p.SpoilerText, &p.Language, &vis,
 		&p.Sensitive, &p.Local, &p.InReplyToID, &p.InReplyToAccountID, &p.ThreadID, &p.ReblogOfID, &p.CommunityID,
-		&p.ApplicationID, &p.CardID, &p.RepliesCount, &p.ReblogsCount, &p.FavouritesCount, &created, &edited, &removed)
+		&p.ApplicationID, &p.CardID, &p.RepliesCount, &p.ReblogsCount, &p.FavouritesCount, &created, &edited, &removed,
+		&p.DiscountedFavs, &p.DiscountedReblogs)
 	if err != nil {
 		return nil, err
 	}
@@ -222,10 +224,18 @@ func (tx *Tx) DeletePost(ctx context.Context, p *model.Post) error {
 		}{"UPDATE posts SET replies_count = replies_count - 1 WHERE id = $1 AND replies_count > 0", []any{p.InReplyToID}})
 	}
 	if p.ReblogOfID != 0 {
+		flagged, err := tx.dropFlag(ctx, "reblog", p.AccountID, p.ReblogOfID)
+		if err != nil {
+			return err
+		}
+		counter := "reblogs_count"
+		if flagged {
+			counter = "discounted_reblogs"
+		}
 		stmts = append(stmts, struct {
 			q    string
 			args []any
-		}{"UPDATE posts SET reblogs_count = reblogs_count - 1 WHERE id = $1 AND reblogs_count > 0", []any{p.ReblogOfID}})
+		}{"UPDATE posts SET " + counter + " = " + counter + " - 1 WHERE id = $1 AND " + counter + " > 0", []any{p.ReblogOfID}})
 	}
 	for _, s := range stmts {
 		if _, err := tx.tx.ExecContext(ctx, s.q, s.args...); err != nil {

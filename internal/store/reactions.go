@@ -30,6 +30,15 @@ func (tx *Tx) DeleteFavourite(ctx context.Context, accountID, postID int64) (boo
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
+	// A flagged favourite was already taken out of the count.
+	flagged, err := tx.dropFlag(ctx, "favourite", accountID, postID)
+	if err != nil {
+		return false, err
+	}
+	if flagged {
+		_, err := tx.tx.ExecContext(ctx, "UPDATE posts SET discounted_favourites = discounted_favourites - 1 WHERE id = $1 AND discounted_favourites > 0", postID)
+		return true, err
+	}
 	return true, tx.AddPostCounter(ctx, postID, "favourites_count", -1)
 }
 
@@ -83,15 +92,18 @@ func (q Q) PinnedIDs(ctx context.Context, accountID int64) ([]int64, error) {
 	return q.queryIDs(ctx, "SELECT post_id FROM pins WHERE account_id = $1 ORDER BY created_at DESC, post_id DESC", accountID)
 }
 
-// ViewerFlags says what the viewer did to each of some posts.
+// ViewerFlags says what the viewer did to each of some posts. Discounted
+// marks the viewer's own favourites and boosts that integrity flagged: the
+// counts leave them out, but the viewer still sees them counted.
 type ViewerFlags struct {
 	Favourited, Reblogged, Bookmarked, Pinned map[int64]bool
+	DiscountedFav, DiscountedReblog           map[int64]bool
 }
 
 // ViewerFlagsFor loads the viewer's favourites, boosts, bookmarks and pins
 // among posts.
 func (q Q) ViewerFlagsFor(ctx context.Context, viewer int64, postIDs []int64) (ViewerFlags, error) {
-	f := ViewerFlags{map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}}
+	f := ViewerFlags{map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}}
 	if viewer == 0 || len(postIDs) == 0 {
 		return f, nil
 	}
@@ -106,6 +118,10 @@ func (q Q) ViewerFlagsFor(ctx context.Context, viewer int64, postIDs []int64) (V
 		{"SELECT reblog_of_id FROM posts WHERE account_id = " + v + " AND reblog_of_id IN (" + in + ")", f.Reblogged},
 		{"SELECT post_id FROM bookmarks WHERE account_id = " + v + " AND post_id IN (" + in + ")", f.Bookmarked},
 		{"SELECT post_id FROM pins WHERE account_id = " + v + " AND post_id IN (" + in + ")", f.Pinned},
+		{"SELECT post_id FROM engagement_flags WHERE kind = 'favourite' AND status <> 'cleared' AND account_id = " + v +
+			" AND post_id IN (" + in + ")", f.DiscountedFav},
+		{"SELECT post_id FROM engagement_flags WHERE kind = 'reblog' AND status <> 'cleared' AND account_id = " + v +
+			" AND post_id IN (" + in + ")", f.DiscountedReblog},
 	} {
 		ids, err := q.queryIDs(ctx, x.q, args...)
 		if err != nil {
