@@ -206,4 +206,3 @@ func BenchmarkFanOutJob(b *testing.B) {
 	}
 	lat.report(b)
 }
-
