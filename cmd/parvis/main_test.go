@@ -21,7 +21,7 @@ import (
 )
 
 // buildBinary compiles the real parvis binary once per test run.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "parvis")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
@@ -232,5 +232,36 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if code := run(ctx, []string{"nonsense"}, io); code != 2 {
 		t.Fatalf("unknown command: exit %d, want 2", code)
+	}
+}
+
+// BenchmarkColdStart measures how long "parvis serve" takes from launch to
+// listening, on the data directory in PARVIS_BENCH_DATA (a seeded one, e.g.
+// 100k users and 1M posts) or on an empty one.
+func BenchmarkColdStart(b *testing.B) {
+	bin := buildBinary(b)
+	data := os.Getenv("PARVIS_BENCH_DATA")
+	if data == "" {
+		data = b.TempDir()
+	}
+	for b.Loop() {
+		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data)
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "parvis is listening") {
+				break
+			}
+		}
+		b.StopTimer()
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		b.StartTimer()
 	}
 }

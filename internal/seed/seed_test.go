@@ -2,6 +2,8 @@ package seed_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -66,12 +68,23 @@ func TestSeedCountersMatchRows(t *testing.T) {
 	}
 }
 
+// BenchmarkSeed measures seeding throughput on the test engine (set
+// PARVIS_TEST_DATABASE_URL for PostgreSQL). PARVIS_BENCH_SEED="users,posts"
+// sets the size (default 2000,20000); the figure is 100000,1000000.
 func BenchmarkSeed(b *testing.B) {
+	users, posts := 2000, 20000
+	if v := os.Getenv("PARVIS_BENCH_SEED"); v != "" {
+		if _, err := fmt.Sscanf(v, "%d,%d", &users, &posts); err != nil {
+			b.Fatalf("PARVIS_BENCH_SEED=%q: want users,posts", v)
+		}
+	}
+	var rows int64
 	for b.Loop() {
 		b.StopTimer()
 		db := storetest.New(b)
 		b.StartTimer()
-		st := seedSmall(b, db, 2000, 20000, 5)
-		b.ReportMetric(float64(st.Rows)/b.Elapsed().Seconds(), "rows/s")
+		st := seedSmall(b, db, users, posts, max(5, users/2000))
+		rows += st.Rows
 	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
