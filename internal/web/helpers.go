@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,18 +21,19 @@ func safeNext(next string) string {
 	return next
 }
 
-// timeAgo renders a short relative time ("3 min", "2 h", "5 d", or a date).
-func timeAgo(t time.Time) string {
-	d := time.Since(t)
+// Ago renders a short relative time in the page's language ("3 min",
+// "2 h", "5 d"), or the date past a month.
+func (p *Page) Ago(t time.Time) string {
+	d := p.now.Sub(t)
 	switch {
 	case d < time.Minute:
-		return "now"
+		return p.T("time.now")
 	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
+		return p.T("time.minutes", int(d.Minutes()))
 	case d < 24*time.Hour:
-		return fmt.Sprintf("%d h", int(d.Hours()))
+		return p.T("time.hours", int(d.Hours()))
 	case d < 30*24*time.Hour:
-		return fmt.Sprintf("%d d", int(d.Hours()/24))
+		return p.T("time.days", int(d.Hours()/24))
 	}
 	return t.Format("2006-01-02")
 }

@@ -1,9 +1,21 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// home is the front page: the first-run page until an admin exists, then the
-// visitor's home.
+	"parvis/internal/social"
+)
+
+// homePage is the data of the front page for a logged-in person.
+type homePage struct {
+	Compose *composeForm
+	Posts   []*postItem
+	Pager   pager
+}
+
+// home is the front page: the first-run page until an admin exists, the
+// presentation of the server for visitors, and the compose form with the
+// home timeline for people logged in.
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	need, err := h.svc.NeedsFirstAdmin(r.Context())
 	if err != nil {
@@ -15,6 +27,18 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := h.page(r, "home.title")
+	if p.LoggedIn() {
+		req := pageParams(r, pageSize)
+		vs, err := h.svc.Home(r.Context(), p.Actor, req)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Data = homePage{Compose: h.newCompose(p, "/"), Posts: h.items(r.Context(), p, vs, r.URL.RequestURI()),
+			Pager: viewsPager(r, req, vs)}
+		h.render(w, r, http.StatusOK, "home", p)
+		return
+	}
 	mode, err := h.svc.RegistrationMode(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
@@ -34,4 +58,29 @@ func (h *Handler) about(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Data = map[string]any{"Registrations": string(mode)}
 	h.render(w, r, http.StatusOK, "about", p)
+}
+
+// timelinePage is the data of a page listing posts.
+type timelinePage struct {
+	Heading string
+	Intro   string
+	Posts   []*postItem
+	Pager   pager
+	Empty   string
+	// Tabs are links to sibling lists (local and public timelines).
+	Tabs []tab
+}
+
+// tab is a link among sibling pages; Current marks the page shown.
+type tab struct {
+	Label, Href string
+	Current     bool
+}
+
+// listPosts renders a timeline page from post views.
+func (h *Handler) listPosts(w http.ResponseWriter, r *http.Request, p *Page, tp timelinePage, req social.Page, vs []*social.PostView) {
+	tp.Posts = h.items(r.Context(), p, vs, r.URL.RequestURI())
+	tp.Pager = viewsPager(r, req, vs)
+	p.Data = tp
+	h.render(w, r, http.StatusOK, "timeline", p)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 
 	"parvis/internal/model"
 	"parvis/internal/social"
@@ -58,22 +57,4 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.redirectFlash(w, r, "/settings", "flash.password_changed")
-}
-
-// profile is an account's public page.
-func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
-	handle, ok := strings.CutPrefix(r.PathValue("handle"), "@")
-	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	a, err := h.svc.LookupAccount(r.Context(), handle)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	p := h.page(r, "")
-	p.Title = a.Name()
-	p.Data = a
-	h.render(w, r, http.StatusOK, "profile", p)
 }

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"parvis/internal/content"
 	"parvis/internal/model"
 	"parvis/internal/social"
 )
@@ -84,9 +85,12 @@ func cacheForever(next http.Handler) http.Handler {
 func (h *Handler) parseTemplates() error {
 	h.pages = map[string]*template.Template{}
 	funcs := template.FuncMap{
-		"timeago": timeAgo,
 		"isodate": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"add":     func(a, b int) int { return a + b },
+		// mediaURL is where a stored file (avatar, attachment) is served.
+		"mediaURL": h.svc.MediaURL,
+		// tagPath is a hashtag's page, spelled as the server normalises it.
+		"tagPath": func(tag string) string { return "/tags/" + content.NormalizeTag(tag) },
 		// safeHTML marks HTML that Parvis rendered and sanitised itself.
 		"safeHTML": func(s string) template.HTML { return template.HTML(s) },
 		"initial": func(s string) string {
@@ -137,6 +141,10 @@ type Page struct {
 	NeedsJS   bool
 	tr        *translator
 	StaticVer string
+	// Unread is the viewer's count of unread notifications, for the
+	// navigation.
+	Unread int64
+	now    time.Time
 }
 
 // T translates a key for the page's language.
@@ -152,7 +160,7 @@ func (p *Page) IsStaff() bool { return p.Actor.Is(model.RoleModerator) }
 func (p *Page) IsAdmin() bool { return p.Actor.Is(model.RoleAdmin) }
 
 // staticVersion changes when the binary changes, so browsers refetch CSS/JS.
-const staticVersion = "1"
+const staticVersion = "2"
 
 // page starts the Page of a request.
 func (h *Handler) page(r *http.Request, titleKey string) *Page {
@@ -163,6 +171,15 @@ func (h *Handler) page(r *http.Request, titleKey string) *Page {
 		p.Title = p.T(titleKey)
 	}
 	p.Flash = rc.flash
+	p.now = h.svc.DB().Now()
+	if rc.actor.LoggedIn() {
+		n, err := h.svc.UnreadNotifications(r.Context(), rc.actor)
+		if err != nil {
+			// The count is a courtesy: a page still renders without it.
+			h.log.Warn("count unread notifications", "err", err)
+		}
+		p.Unread = n
+	}
 	return p
 }
 
