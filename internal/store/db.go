@@ -5,8 +5,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
@@ -134,6 +138,7 @@ func (db *DB) openPostgres(ctx context.Context, url string) error {
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
+	cfg.AfterConnect = exactJSON
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
@@ -147,6 +152,25 @@ func (db *DB) openPostgres(ctx context.Context, url string) error {
 	db.pool = pool
 	db.write = stdlib.OpenDBFromPool(pool)
 	db.read = db.write
+	return nil
+}
+
+// exactJSON makes pgx decode JSON numbers as json.Number instead of
+// float64. The job queue's arguments pass through a JSON decode into
+// interface values on their way in, and ids are 64-bit: as float64 they
+// would lose their last digits (117687623973381289 became
+// 117687623973381300), and a job would name another row.
+func exactJSON(_ context.Context, c *pgx.Conn) error {
+	unmarshal := func(data []byte, v any) error {
+		d := json.NewDecoder(bytes.NewReader(data))
+		d.UseNumber()
+		return d.Decode(v)
+	}
+	jsonb := &pgtype.Type{Name: "jsonb", OID: pgtype.JSONBOID, Codec: &pgtype.JSONBCodec{Marshal: json.Marshal, Unmarshal: unmarshal}}
+	c.TypeMap().RegisterType(jsonb)
+	c.TypeMap().RegisterType(&pgtype.Type{Name: "_jsonb", OID: pgtype.JSONBArrayOID, Codec: &pgtype.ArrayCodec{ElementType: jsonb}})
+	jsonT := &pgtype.Type{Name: "json", OID: pgtype.JSONOID, Codec: &pgtype.JSONCodec{Marshal: json.Marshal, Unmarshal: unmarshal}}
+	c.TypeMap().RegisterType(jsonT)
 	return nil
 }
 
