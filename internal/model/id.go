@@ -9,26 +9,42 @@ import (
 )
 
 // IDs are 64-bit integers sortable by creation time, as Mastodon's are: the
-// upper 48 bits hold milliseconds since the Unix epoch and the lower 16 bits a
-// per-process sequence that starts at a random value, so two nodes creating
-// rows in the same millisecond rarely collide (and a collision is a unique-key
-// error, never a silent overwrite). The Mastodon API paginates by id, and
-// timelines sort by id, which is why ids must follow time.
-const idSequenceBits = 16
+// upper 48 bits hold milliseconds since the Unix epoch, then 5 bits name the
+// node (process) that made the id and 11 bits count within the millisecond.
+// Nodes sharing a database get distinct node numbers from it (store.DB does
+// this when it migrates), so their ids never collide; up to 2,048 ids per
+// millisecond per node, beyond which the generator borrows the next
+// millisecond. The Mastodon API paginates by id, and timelines sort by id,
+// which is why ids must follow time.
+const (
+	idSequenceBits = 16
+	idNodeBits     = 5
+	idCountBits    = idSequenceBits - idNodeBits
+	idCountMax     = 1<<idCountBits - 1
+)
 
 // IDGen generates time-sortable ids. Its zero value is not usable; create one
 // with NewIDGen.
 type IDGen struct {
 	mu     sync.Mutex
 	lastMS int64
-	seq    uint16
+	count  uint16
+	node   uint16
 }
 
-// NewIDGen returns a generator whose sequence starts at a random point.
+// NewIDGen returns a generator with a random node number, until SetNode
+// gives it one the database handed out.
 func NewIDGen() *IDGen {
 	var b [2]byte
 	_, _ = rand.Read(b[:])
-	return &IDGen{seq: binary.BigEndian.Uint16(b[:])}
+	return &IDGen{node: binary.BigEndian.Uint16(b[:]) % (1 << idNodeBits)}
+}
+
+// SetNode sets the node number (taken modulo 32).
+func (g *IDGen) SetNode(n int64) {
+	g.mu.Lock()
+	g.node = uint16(n % (1 << idNodeBits))
+	g.mu.Unlock()
 }
 
 // New returns a fresh id for something created at t. Ids from one generator
@@ -40,16 +56,18 @@ func (g *IDGen) New(t time.Time) int64 {
 	defer g.mu.Unlock()
 	if ms <= g.lastMS {
 		// Same millisecond (or a clock step back): stay monotonic.
-		g.seq++
-		if g.seq == 0 {
+		if g.count == idCountMax {
 			g.lastMS++
+			g.count = 0
+		} else {
+			g.count++
 		}
 		ms = g.lastMS
 	} else {
 		g.lastMS = ms
-		g.seq++
+		g.count = 0
 	}
-	return ms<<idSequenceBits | int64(g.seq)
+	return ms<<idSequenceBits | int64(g.node)<<idCountBits | int64(g.count)
 }
 
 // IDAt returns the smallest id that a row created at t can have. Handy to

@@ -140,7 +140,28 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		db.log.Info("applied migration", "version", m.version, "name", m.name)
 		n++
 	}
+	if err := db.claimNode(ctx); err != nil {
+		return n, err
+	}
 	return n, nil
+}
+
+// claimNode takes the next node number from the database, so that every
+// process sharing it makes distinct ids.
+func (db *DB) claimNode(ctx context.Context) error {
+	var v int64
+	err := db.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('id_node', '0') ON CONFLICT (key) DO NOTHING"); err != nil {
+			return err
+		}
+		return tx.tx.QueryRowContext(ctx, `UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+			WHERE key = 'id_node' RETURNING CAST(value AS INTEGER)`).Scan(&v)
+	})
+	if err != nil {
+		return fmt.Errorf("claim a node number: %w", err)
+	}
+	db.ids.SetNode(v)
+	return nil
 }
 
 // SchemaVersion returns the highest applied migration, 0 for an empty database.
