@@ -100,6 +100,50 @@ func TestKeyphrasesRules(t *testing.T) {
 			want:  []string{"accident d'un camion d'hydrocarbures"},
 		},
 		{
+			name: "names are not cut",
+			texts: []string{"Le journaliste Thierry Roland est mort. Thierry Roland commentait le football.",
+				"Il travaillait avec Thierry Henry. Thierry Henry jouait à Londres."},
+			opt:     KeyphraseOptions{Lang: "fr", Top: -1},
+			want:    []string{"thierry roland", "thierry henry"},
+			notWant: []string{"thierry"},
+		},
+		{
+			name:  "a name inside a description stays a phrase",
+			texts: []string{"Le conservateur Antonis Samaras forme un gouvernement."},
+			opt:   KeyphraseOptions{Lang: "fr", Top: -1},
+			want:  []string{"antonis samaras"},
+		},
+		{
+			name: "à and en join nouns, not places, dates or verbs",
+			texts: []string{"Une attaque a visé un hôtel à Kaboul. Les clients de l'hôtel à Kaboul sont sortis en juillet.",
+				"Les médecins sont venus constater le décès. Un accord pour la vie au travail. La vie au travail change."},
+			opt:     KeyphraseOptions{Lang: "fr", Top: -1},
+			want:    []string{"hôtel", "kaboul", "vie au travail", "décès"},
+			notWant: []string{"hôtel à kaboul", "sortis en juillet", "constater le décès"},
+		},
+		{
+			name:    "conjugated verbs end phrases",
+			texts:   []string{"France : le SMIC augmentera de 2 %. Le SMIC augmentera en juillet."},
+			opt:     KeyphraseOptions{Lang: "fr", Top: -1},
+			want:    []string{"smic"},
+			notWant: []string{"smic augmentera", "augmentera"},
+		},
+		{
+			name: "units, dates and prenominal adjectives are not phrases alone",
+			texts: []string{"Le SMIC passera à 9,40 euros en juillet. Le SMIC concerne 2,5 millions de personnes.",
+				"Le nouveau gouvernement est formé. Le nouveau gouvernement se réunit dimanche."},
+			opt:     KeyphraseOptions{Lang: "fr", Top: -1},
+			want:    []string{"smic", "9,40 euros", "nouveau gouvernement"},
+			notWant: []string{"euros", "juillet", "millions", "personnes", "nouveau", "dimanche"},
+		},
+		{
+			name:    "a topic is shown by its noun",
+			texts:   []string{"Les militants veulent libérer les otages. Il faut libérer le pays. La libération est proche."},
+			opt:     KeyphraseOptions{Lang: "fr", Top: -1},
+			want:    []string{"libération"},
+			notWant: []string{"libérer"},
+		},
+		{
 			name:    "urls and mentions ignored",
 			texts:   []string{"@alice regarde https://example.org/jardin le jardin partagé ouvre samedi", "@alice le jardin partagé cherche des bénévoles"},
 			opt:     KeyphraseOptions{Top: -1},
@@ -133,6 +177,35 @@ func TestKeyphrasesRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRepeatedSentence checks that a sentence printed twice, such as a
+// title above its article, counts once for phrases of several words but
+// twice for single words.
+func TestRepeatedSentence(t *testing.T) {
+	text := "Lancement réussi pour la fusée\nLancement réussi pour la fusée\nLa fusée a décollé. Le lancement a eu lieu à l'heure."
+	a := analyze([]string{text}, "fr")
+	tests := []struct {
+		phrase             string
+		wantTF, wantUnique int32
+	}{
+		{"lancement réussi", 2, 1},
+		{"fusée", 3, 2},
+	}
+	for _, tt := range tests {
+		var ids []int32
+		for _, w := range lang.Words(tt.phrase) {
+			ids = append(ids, a.ids[a.stem("fr", w)])
+		}
+		c := a.cands[newKey(ids)]
+		if c == nil {
+			t.Errorf("%q: not a candidate", tt.phrase)
+			continue
+		}
+		if c.tf != tt.wantTF || c.unrepeated != tt.wantUnique {
+			t.Errorf("%q: got %d occurrences, %d outside repeats; want %d, %d", tt.phrase, c.tf, c.unrepeated, tt.wantTF, tt.wantUnique)
+		}
 	}
 }
 

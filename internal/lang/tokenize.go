@@ -238,7 +238,7 @@ func emitWord(raw string, emit func(Token)) {
 	capitalized, allCaps := caseOf(raw)
 	w := cleanWord(raw)
 	kind := Word
-	if !hasLetter(w) {
+	if !hasLetter(w) || isTimeOfDay(w) {
 		kind = Number
 		capitalized = false
 	}
@@ -360,4 +360,19 @@ func mentionLen(s string) int {
 		break
 	}
 	return n
+}
+
+// isTimeOfDay reports whether w is a time written the French way, hours,
+// "h" and optional minutes ("7h44", "16h"): a number, not a word.
+func isTimeOfDay(w string) bool {
+	h := strings.IndexByte(w, 'h')
+	if h < 1 || h > 2 || len(w)-h-1 > 2 || len(w)-h-1 == 1 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if i != h && (w[i] < '0' || w[i] > '9') {
+			return false
+		}
+	}
+	return true
 }
