@@ -103,7 +103,10 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	// synchronous=NORMAL is durable across process crashes in WAL mode (only
 	// an OS crash or power loss can lose the last transactions).
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
+	// SQLite URI filenames are percent-decoded: escape what would end the
+	// path early.
+	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	w, err := sql.Open("sqlite", uri+"?"+common+"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
@@ -115,7 +118,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 		w.Close()
 		return fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", uri+"?"+common+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("open sqlite: %w", err)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -92,5 +93,22 @@ func TestRateLimitWindows(t *testing.T) {
 	n, err := db.Hit(ctx, "login:x", time.Minute, now.Add(time.Minute))
 	if err != nil || n != 1 {
 		t.Fatalf("next window: got %d, %v; want 1", n, err)
+	}
+}
+
+// A data directory whose name has URI characters still opens the right file.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir() + "/odd?name#x%20y"
+	db, err := store.Open(ctx, store.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir + "/parvis.db"); err != nil {
+		t.Fatalf("the database is not where it should be: %v", err)
 	}
 }
