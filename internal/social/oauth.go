@@ -488,12 +488,23 @@ func (s *Service) passwordGrant(ctx context.Context, app *store.OAuthApp, in Tok
 	if err != nil {
 		return 0, nil, err
 	}
+	// Failed attempts count against the account as on the web login, so
+	// that guessing from many addresses is slowed too.
+	accountKey := "login-account:" + strings.ToLower(strings.TrimSpace(in.Username))
+	if err := s.over(ctx, accountKey, s.limits.LoginPerAccount); err != nil {
+		return 0, nil, err
+	}
 	u, _, err := s.CheckCredentials(ctx, in.Username, in.Password, in.IP)
-	if err != nil {
-		switch model.ErrorCode(err) {
-		case model.EUNAUTHORIZED, model.EFORBIDDEN:
-			return 0, nil, oauthError("invalid_grant", model.EINVALID, "%s", model.ErrorMessage(err))
+	switch model.ErrorCode(err) {
+	case "":
+	case model.EUNAUTHORIZED:
+		if herr := s.hit(ctx, accountKey, s.limits.LoginPerAccount); herr != nil && model.ErrorCode(herr) != model.ERATELIMIT {
+			return 0, nil, herr
 		}
+		return 0, nil, oauthError("invalid_grant", model.EINVALID, "%s", model.ErrorMessage(err))
+	case model.EFORBIDDEN:
+		return 0, nil, oauthError("invalid_grant", model.EINVALID, "%s", model.ErrorMessage(err))
+	default:
 		return 0, nil, err
 	}
 	return u.ID, scopes, nil

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"parvis/internal/model"
+	"parvis/internal/social"
+)
+
+// errorBody is Mastodon's error entity.
+type errorBody struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+// Messages that Mastodon apps recognise.
+const (
+	msgNotFound     = "Record not found"
+	msgBadToken     = "The access token is invalid"
+	msgOutsideScope = "This action is outside the authorized scopes"
+	msgNeedsUser    = "This method requires an authenticated user"
+)
+
+// fail answers err with the status model.HTTPStatus gives its code and a
+// message safe to show. Unknown records all read "Record not found", as
+// in Mastodon; internal errors are logged, never shown.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := model.HTTPStatus(err)
+	msg := model.ErrorMessage(err)
+	switch {
+	case status >= 500:
+		h.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "internal error"
+	case status == http.StatusNotFound:
+		msg = msgNotFound
+	case status == http.StatusUnauthorized:
+		msg = msgBadToken
+	}
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+// failOAuth answers an error of the OAuth endpoints in the shape of RFC
+// 6749 §5.2: the error code and a description.
+func (h *Handler) failOAuth(w http.ResponseWriter, r *http.Request, err error) {
+	var oe *social.OAuthError
+	if !errors.As(err, &oe) {
+		status := model.HTTPStatus(err)
+		if status >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		writeJSON(w, status, errorBody{Error: model.ErrorMessage(err)})
+		return
+	}
+	status := model.HTTPStatus(err)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="parvis"`)
+	}
+	writeJSON(w, status, errorBody{Error: oe.Name, Description: oe.Err.Message})
+}
+
+// notFound answers a path no route serves.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, errorBody{Error: msgNotFound})
+}
+
+// writeJSON encodes v fully before writing anything, so an encoding error
+// becomes a clean 500 rather than half a body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"error":"internal error"}` + "\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
+
+// reply answers 200 with v.
+func reply(w http.ResponseWriter, v any) { writeJSON(w, http.StatusOK, v) }

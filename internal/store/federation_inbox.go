@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// MarkActivitySeen records that the activity with id was accepted by an
+// inbox, and reports false when it had already been: the caller then
+// leaves it alone, which makes inboxes idempotent.
+func (tx *Tx) MarkActivitySeen(ctx context.Context, id string, at time.Time) (bool, error) {
+	sum := sha256.Sum256([]byte(id))
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO federation_activities (id_hash, received_at) VALUES ($1, $2)
+		ON CONFLICT (id_hash) DO NOTHING`, hex.EncodeToString(sum[:]), ms(at))
+	if err != nil {
+		return false, fmt.Errorf("record activity: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// SweepActivities forgets activities received before t.
+func (tx *Tx) SweepActivities(ctx context.Context, before time.Time) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, "DELETE FROM federation_activities WHERE received_at < $1", ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("sweep activities: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// HitTx is DB.Hit inside a transaction: it counts one event against key in
+// the fixed window containing now and returns the count so far.
+func (tx *Tx) HitTx(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error) {
+	start := now.UnixMilli() - now.UnixMilli()%window.Milliseconds()
+	var n int64
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`,
+		key, start).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	return n, nil
+}
