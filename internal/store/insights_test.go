@@ -1,0 +1,127 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"parvis/internal/store"
+	"parvis/internal/store/storetest"
+)
+
+type setClock struct{ t *time.Time }
+
+func (c setClock) Now() time.Time { return *c.t }
+
+func at(d, h int) time.Time { return time.Date(2025, 4, d, h, 0, 0, 0, time.UTC) }
+
+// sums returns a scope's counts of kind in [since, until) by day.
+func sums(t *testing.T, db *store.DB, account int64, kind store.InsightKind, since, until time.Time) map[string]int64 {
+	t.Helper()
+	ctx := context.Background()
+	wm, err := db.Read().InsightWatermarks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Read().InsightsByDay(ctx, account, []store.InsightKind{kind}, since, until, wm.Daily)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Bucket.Format(time.DateOnly)] += r.N
+	}
+	return out
+}
+
+func rollup(t *testing.T, db *store.DB, upTo time.Time) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var n int64
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if n, err = tx.RollupInsightsHourly(ctx, upTo); err != nil {
+			return err
+		}
+		_, err = tx.RollupInsightsDaily(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestInsightRollups(t *testing.T) {
+	ctx := context.Background()
+	now := at(1, 9)
+	db := storetest.NewWith(t, storetest.Options{Clock: setClock{&now}})
+	write := func(evs ...store.InsightEvent) {
+		t.Helper()
+		if err := db.InsertInsightEvents(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	imp := func(when time.Time, post, actor int64) store.InsightEvent {
+		return store.InsightEvent{At: when, Kind: store.InsightImpression, AccountID: 1, PostID: post, Actor: actor}
+	}
+	// Account 7 sees post 10 at 9:00 and again at 11:00 (another node, or
+	// after a restart): once. An anonymous key counts as the recorder wrote
+	// it. The next day, 7 counts again.
+	write(imp(at(1, 9), 10, 7), imp(at(1, 9), 11, 7), imp(at(1, 9), 10, -5))
+	now = at(1, 10)
+	if n := rollup(t, db, now); n != 3 {
+		t.Fatalf("first roll-up: got %d events, want 3", n)
+	}
+	write(imp(at(1, 11), 10, 7), store.InsightEvent{At: at(1, 11), Kind: store.InsightFollow, AccountID: 1, Actor: 8})
+	now = at(2, 12)
+	write(imp(at(2, 9), 10, 7))
+	rollup(t, db, now)
+	got := sums(t, db, 1, store.InsightImpression, at(1, 0), at(3, 0))
+	if got["2025-04-01"] != 3 || got["2025-04-02"] != 1 {
+		t.Errorf("impressions by day: got %v, want 3 on the 1st and 1 on the 2nd", got)
+	}
+	if got := sums(t, db, 1, store.InsightFollow, at(1, 0), at(3, 0)); got["2025-04-01"] != 1 {
+		t.Errorf("follows: got %v, want 1 on the 1st", got)
+	}
+	wm, err := db.Read().InsightWatermarks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !wm.Hourly.Equal(at(2, 12)) || !wm.Daily.Equal(at(2, 0)) {
+		t.Errorf("watermarks: got %+v, want hourly at the 2nd 12:00, daily from the 2nd", wm)
+	}
+
+	// An event written late, for a time already rolled up, is moved after
+	// the roll-up's position rather than lost.
+	write(imp(at(1, 20), 12, 9))
+	now = at(2, 13)
+	rollup(t, db, now)
+	if got := sums(t, db, 1, store.InsightImpression, at(1, 0), at(3, 0)); got["2025-04-02"] != 2 {
+		t.Errorf("late impression: got %v, want it counted on the 2nd", got)
+	}
+	if n := rollup(t, db, now); n != 0 {
+		t.Errorf("rolling up again: got %d events, want 0", n)
+	}
+
+	// The sweep keeps what the roll-ups still need, and deletes the rest.
+	now = at(20, 0)
+	rollup(t, db, now)
+	sw, err := db.SweepInsights(ctx, at(15, 0), at(15, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sw.Events != 7 {
+		t.Errorf("swept events: got %d, want 7", sw.Events)
+	}
+	if got := sums(t, db, 1, store.InsightImpression, at(1, 0), at(3, 0)); got["2025-04-01"] != 3 || got["2025-04-02"] != 2 {
+		t.Errorf("daily counts after the sweep: got %v, want 3 and 2", got)
+	}
+	from, err := db.Read().HourlyCountsSince(ctx)
+	if err != nil || !from.Equal(at(15, 0)) {
+		t.Errorf("hourly counts kept from %v (%v), want the 15th", from, err)
+	}
+	if n, _ := db.Read().CountInsightEvents(ctx, store.InsightImpression, at(1, 0), at(30, 0)); n != 0 {
+		t.Errorf("raw impressions left: %d", n)
+	}
+}
