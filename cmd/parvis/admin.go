@@ -21,11 +21,19 @@ const adminUsage = `usage:
   parvis admin user list [--pending]
   parvis admin user set-role --username U --role admin|moderator|user
   parvis admin registrations open|approval|closed
+  parvis admin export --username U --to FILE.zip
+  parvis admin import-follows --username U --file FILE.csv
 (--password-file - reads the password from standard input)`
 
 func runAdmin(ctx context.Context, args []string, io stdio) error {
 	if len(args) >= 1 && args[0] == "registrations" {
 		return adminRegistrations(ctx, args[1:], io)
+	}
+	if len(args) >= 1 && args[0] == "export" {
+		return adminExport(ctx, args[1:], io)
+	}
+	if len(args) >= 1 && args[0] == "import-follows" {
+		return adminImportFollows(ctx, args[1:], io)
 	}
 	if len(args) < 2 || args[0] != "user" {
 		fmt.Fprintln(io.err, adminUsage)

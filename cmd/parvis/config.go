@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -52,16 +53,22 @@ type serveFlags struct {
 	dbFlags
 	listen     string
 	domain     string
+	media      string
 	logLevel   string
 	logFormat  string
 	trustProxy bool
 	smtp       mail.Config
+	// federationAllowPrivate and federationHTTP let instances on one
+	// machine or network federate (loopback addresses, plain http).
+	federationAllowPrivate bool
+	federationHTTP         bool
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
 	f.dbFlags.register(fs)
 	fs.StringVar(&f.listen, "listen", env("PARVIS_LISTEN", "127.0.0.1:8080"), "address to listen on (env PARVIS_LISTEN)")
 	fs.StringVar(&f.domain, "domain", env("PARVIS_DOMAIN", ""), "public host[:port] used in links and ids; default derived from --listen (env PARVIS_DOMAIN)")
+	fs.StringVar(&f.media, "media", env("PARVIS_MEDIA", ""), "directory of uploaded media, the same for every node (a shared mount when there are several); default DATA/media (env PARVIS_MEDIA)")
 	fs.StringVar(&f.logLevel, "log-level", env("PARVIS_LOG_LEVEL", "info"), "debug, info, warn or error (env PARVIS_LOG_LEVEL)")
 	fs.StringVar(&f.logFormat, "log-format", env("PARVIS_LOG_FORMAT", "text"), "text or json (env PARVIS_LOG_FORMAT)")
 	fs.BoolVar(&f.trustProxy, "trust-proxy", env("PARVIS_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (only behind a reverse proxy) (env PARVIS_TRUST_PROXY)")
@@ -72,6 +79,19 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	f.smtp.Password = env("PARVIS_SMTP_PASSWORD", "")
 	fs.StringVar(&f.smtp.From, "smtp-from", env("PARVIS_SMTP_FROM", ""), "sender address of e-mails (env PARVIS_SMTP_FROM)")
 	fs.StringVar(&f.smtp.TLS, "smtp-tls", env("PARVIS_SMTP_TLS", "starttls"), "starttls, tls or none (env PARVIS_SMTP_TLS)")
+	fs.BoolVar(&f.federationAllowPrivate, "federation-allow-private", env("PARVIS_FEDERATION_ALLOW_PRIVATE", "") == "true",
+		"let federation reach loopback and private addresses, for instances testing together; never on a public server (env PARVIS_FEDERATION_ALLOW_PRIVATE)")
+	fs.BoolVar(&f.federationHTTP, "federation-http", env("PARVIS_FEDERATION_HTTP", "") == "true",
+		"federate over plain http (this instance's ids too), for local testing; production requires https (env PARVIS_FEDERATION_HTTP)")
+}
+
+// mediaDir is where uploads live: --media, or the data directory's media
+// folder.
+func (f *serveFlags) mediaDir() string {
+	if f.media != "" {
+		return f.media
+	}
+	return filepath.Join(f.data, "media")
 }
 
 func newLogger(level, format string, out *os.File) (*slog.Logger, error) {

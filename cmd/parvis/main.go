@@ -39,6 +39,9 @@ func commands() map[string]command {
 		"version":   {"print the version", runVersion},
 		"analyze":   {"analyse your own data files: influence, thread, topics, fraud", runAnalyze},
 		"integrity": {"scan for manipulated engagement, list findings", runIntegrity},
+		"insights":  {"an account's or a community's insights; run the insights jobs", runInsights},
+		"backup":    {"back up the database and media while the server runs", runBackup},
+		"restore":   {"restore a backup into an empty data directory or database", runRestore},
 	}
 }
 

@@ -6,9 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"time"
 
+	"parvis/internal/federation"
 	"parvis/internal/server"
 )
 
@@ -35,9 +35,13 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	}
 	domain := deriveDomain(f.domain, ln.Addr())
 	scheme := schemeFor(domain)
+	if f.federationHTTP {
+		scheme = "http"
+	}
 	app, err := server.NewApp(ctx, db, server.AppConfig{Domain: domain, Scheme: scheme, Mail: f.smtp,
-		MediaDir:   filepath.Join(f.data, "media"),
-		TrustProxy: f.trustProxy, Logger: log})
+		MediaDir:   f.mediaDir(),
+		TrustProxy: f.trustProxy, Logger: log,
+		Federation: federation.Config{AllowPrivate: f.federationAllowPrivate, AllowHTTP: f.federationHTTP, Version: version}})
 	if err != nil {
 		ln.Close()
 		return err

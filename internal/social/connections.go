@@ -95,7 +95,10 @@ func (s *Service) connect(ctx context.Context, tx *store.Tx, a, b, introductionI
 	if err := s.notify(ctx, tx, a, b, NotifyConnected, 0); err != nil {
 		return err
 	}
-	return s.notify(ctx, tx, b, a, NotifyConnected, 0)
+	if err := s.notify(ctx, tx, b, a, NotifyConnected, 0); err != nil {
+		return err
+	}
+	return s.runConnectionHooks(ctx, tx, ConnectionEvent{Kind: "connect", A: a, B: b, At: s.now()})
 }
 
 // AnswerConnection accepts or declines someone's request to connect.
@@ -142,7 +145,10 @@ func (s *Service) RemoveConnection(ctx context.Context, actor *Actor, otherID in
 		if !removed && !withdrawn {
 			return model.Errorf(model.ENOTFOUND, "you are not connected")
 		}
-		return nil
+		if !removed {
+			return nil
+		}
+		return s.runConnectionHooks(ctx, tx, ConnectionEvent{Kind: "disconnect", A: actor.Account.ID, B: otherID, At: s.now()})
 	}))
 }
 

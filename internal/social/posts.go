@@ -871,6 +871,10 @@ type hooks struct {
 	disengaged   []func(ctx context.Context, tx *store.Tx, e Engagement) error
 	follow       []func(ctx context.Context, tx *store.Tx, e FollowEvent) error
 	beforeFollow []func(ctx context.Context, tx *store.Tx, actor *Actor, target *model.Account) error
+	// viewed, profileViewed and connection feed insights (insights_hooks.go).
+	viewed        []func(ctx context.Context, viewer *Actor, views []*PostView)
+	profileViewed []func(ctx context.Context, viewer *Actor, accountID int64)
+	connection    []func(ctx context.Context, tx *store.Tx, e ConnectionEvent) error
 }
 
 // OnPublished registers fn to run in the transaction of every new post

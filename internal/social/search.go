@@ -48,8 +48,12 @@ func (s *Service) Search(ctx context.Context, viewer *Actor, query string, o Sea
 	res := &SearchResults{}
 	if o.Type == "" || o.Type == "accounts" {
 		seen := map[int64]bool{}
-		if strings.HasPrefix(query, "@") || strings.Count(query, "@") == 1 {
-			if a, err := s.LookupAccount(ctx, query); err == nil && !a.Suspended() {
+		if strings.HasPrefix(query, "@") || strings.Count(query, "@") == 1 || looksRemote(query) {
+			a, err := s.LookupAccount(ctx, query)
+			if err != nil && looksRemote(query) {
+				a, err = s.resolveRemote(ctx, viewer, query)
+			}
+			if err == nil && !a.Suspended() {
 				res.Accounts = append(res.Accounts, a)
 				seen[a.ID] = true
 			}

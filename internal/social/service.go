@@ -53,6 +53,8 @@ type Service struct {
 	outbound *outbound.Client
 	// linkRewriter turns links in posts into tracked links.
 	linkRewriter func(authorID, postID int64, index int, raw string) string
+	// resolver finds remote accounts on their servers (federation).
+	resolver func(ctx context.Context, query string) (*model.Account, error)
 }
 
 // Deps are the service's collaborators.

@@ -127,6 +127,7 @@ func (s *Service) AccountPosts(ctx context.Context, viewer *Actor, accountID int
 	if err != nil {
 		return nil, err
 	}
+	s.runProfileViewed(ctx, viewer, accountID, o, p)
 	return s.Views(ctx, viewer, ids, false)
 }
 

@@ -178,6 +178,7 @@ func (s *Service) Views(ctx context.Context, viewer *Actor, ids []int64, hideMut
 		}
 		out = append(out, v)
 	}
+	s.runViewed(ctx, viewer, out)
 	return out, nil
 }
 

@@ -27,10 +27,11 @@ func (h *Handler) admin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Data = struct {
+		Tabs          []tab
 		Registrations string
 		Pending       []store.UserWithAccount
 		Users         []store.UserWithAccount
-	}{string(mode), pending, users}
+	}{adminTabs(p, "/admin"), string(mode), pending, users}
 	h.render(w, r, http.StatusOK, "admin", p)
 }
 

@@ -23,6 +23,7 @@ type composeForm struct {
 	Text, Spoiler, Visibility, Lang   string
 	Sensitive                         bool
 	InReplyTo                         string
+	Community                         string // the id of the community posted in, if any
 	Next                              string
 	Idempotency                       string
 	Max                               int
@@ -152,6 +153,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request) {
 	f.Visibility, f.Lang = r.PostFormValue("visibility"), r.PostFormValue("language")
 	f.Sensitive = r.PostFormValue("sensitive") == "on"
 	f.InReplyTo = r.PostFormValue("in_reply_to")
+	f.Community = r.PostFormValue("community")
 	if k := r.PostFormValue("idempotency"); k != "" && len(k) <= 64 {
 		f.Idempotency = k
 	}
@@ -184,6 +186,16 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		replyTo = id
+	}
+	var community int64
+	if f.Community != "" {
+		id, err := model.ParseID(f.Community)
+		if err != nil {
+			f.Community = ""
+			fail(err)
+			return
+		}
+		community = id
 	}
 	if _, err := model.ParseVisibility(f.Visibility); err != nil {
 		fail(err)
@@ -223,7 +235,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request) {
 	}
 	post, err := h.svc.Publish(ctx, p.Actor, social.PostInput{Text: f.Text, SpoilerText: f.Spoiler,
 		Visibility: f.Visibility, Sensitive: f.Sensitive, Language: f.Lang, InReplyToID: replyTo,
-		MediaIDs: mediaIDs, IdempotencyKey: f.Idempotency})
+		CommunityID: community, MediaIDs: mediaIDs, IdempotencyKey: f.Idempotency})
 	if err != nil {
 		fail(err)
 		return

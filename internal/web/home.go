@@ -8,9 +8,10 @@ import (
 
 // homePage is the data of the front page for a logged-in person.
 type homePage struct {
-	Compose *composeForm
-	Posts   []*postItem
-	Pager   pager
+	Compose     *composeForm
+	Posts       []*postItem
+	Pager       pager
+	Suggestions []suggestionItem
 }
 
 // home is the front page: the first-run page until an admin exists, the
@@ -34,8 +35,12 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		p.Data = homePage{Compose: h.newCompose(p, "/"), Posts: h.items(r.Context(), p, vs, r.URL.RequestURI()),
+		hp := homePage{Compose: h.newCompose(p, "/"), Posts: h.items(r.Context(), p, vs, r.URL.RequestURI()),
 			Pager: viewsPager(r, req, vs)}
+		if req.MaxID == 0 && req.MinID == 0 {
+			hp.Suggestions = h.suggestionsBlock(r.Context(), p)
+		}
+		p.Data = hp
 		h.render(w, r, http.StatusOK, "home", p)
 		return
 	}

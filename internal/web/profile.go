@@ -17,7 +17,11 @@ type profilePage struct {
 	Self    bool
 	// Rel is how the viewer stands towards the account (nil when
 	// anonymous or on one's own page).
-	Rel      *store.Relationship
+	Rel *store.Relationship
+	// Conn is the viewer's connection with the account, and Mutual the
+	// connections they share (nil when it is not a person here).
+	Conn     *social.ConnectionState
+	Mutual   []*model.Account
 	Tabs     []tab
 	Pinned   []*postItem
 	Posts    []*postItem
@@ -63,6 +67,18 @@ func (h *Handler) profileBase(w http.ResponseWriter, r *http.Request, current st
 			h.fail(w, r, err)
 			return nil, nil, false
 		}
+		if !pp.Self && a.Local() && !a.Group {
+			st, err := h.svc.ConnectionWith(r.Context(), p.Actor, a.ID)
+			if err != nil {
+				h.fail(w, r, err)
+				return nil, nil, false
+			}
+			pp.Conn = &st
+			if pp.Mutual, err = h.svc.MutualConnections(r.Context(), p.Actor, a.ID); err != nil {
+				h.fail(w, r, err)
+				return nil, nil, false
+			}
+		}
 	}
 	for _, t := range []struct{ key, suffix string }{
 		{"profile.tab_posts", ""}, {"profile.tab_replies", "/with_replies"}, {"profile.tab_media", "/media"},
@@ -90,6 +106,11 @@ func (h *Handler) profileMedia(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) profilePosts(w http.ResponseWriter, r *http.Request, tabSuffix string, o social.AccountPostsOptions) {
 	p, pp, ok := h.profileBase(w, r, tabSuffix)
 	if !ok {
+		return
+	}
+	if pp.Account.Group && pp.Account.Local() && tabSuffix == "" {
+		// A community's account is shown by its community page.
+		http.Redirect(w, r, "/c/"+pp.Account.Username, http.StatusSeeOther)
 		return
 	}
 	ctx := r.Context()

@@ -9,13 +9,44 @@ import (
 )
 
 // threadPage is the data of a post's page: the post, the posts it
-// answers, the replies as an indented tree, and the reply form.
+// answers, the replies as a tree, the reply form, and the address of its
+// live updates.
 type threadPage struct {
 	Ancestors []*postItem
 	Post      *postItem
-	Replies   []*postItem
-	Compose   *composeForm
+	// Replies are the first replies to the post; More are the others,
+	// folded away.
+	Replies, More []*threadNode
+	// Count counts every reply; a long thread comes in pages (FirstPage
+	// and NextPage link them), and a branch too long for one continues
+	// on its own page (Continue).
+	Count                         int
+	FirstPage, NextPage, Continue string
+	Compose                       *composeForm
+	Live                          string
 }
+
+// threadNode is a reply with its own replies. Collapsed folds its replies
+// (a deep branch) behind a summary that counts them; More folds the
+// replies past the first few.
+type threadNode struct {
+	Item      *postItem
+	Kids      []*threadNode
+	More      []*threadNode
+	Collapsed bool
+	Count     int // replies below, at any depth
+}
+
+// Thread layout: a page holds whole branches of replies up to
+// repliesPerPage, replies deeper than collapseDepth are folded, a post
+// shows its first shownKids replies (the focused post its first
+// shownReplies), and indentation stops at maxDepth.
+const (
+	repliesPerPage = 200
+	collapseDepth  = 3
+	shownKids      = 5
+	shownReplies   = 30
+)
 
 // postFromPath loads the post of a /@user/{id} page. A boost's id, or a
 // handle that is not the author's, redirects to the post's own page.
@@ -50,30 +81,50 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	p := h.page(r, "")
-	_, tc, err := h.svc.ThreadContext(ctx, p.Actor, v.Post.ID)
+	// A malformed cursor starts from the first replies.
+	after, _ := model.ParseID(r.URL.Query().Get("after"))
+	_, tc, err := h.svc.ThreadPage(ctx, p.Actor, v.Post.ID, after, repliesPerPage)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	next := r.URL.Path
-	all := make([]*social.PostView, 0, len(tc.Ancestors)+1+len(tc.Descendants))
+	next := r.URL.RequestURI()
+	all := make([]*social.PostView, 0, len(tc.Ancestors)+1+len(tc.Replies))
 	all = append(all, tc.Ancestors...)
 	all = append(all, v)
-	all = append(all, tc.Descendants...)
+	all = append(all, tc.Replies...)
 	items := h.items(ctx, p, all, next)
 	tp := threadPage{Ancestors: items[:len(tc.Ancestors)], Post: items[len(tc.Ancestors)],
-		Replies: items[len(tc.Ancestors)+1:]}
-	tp.Post.Focus = true
-	// Replies come depth first; each is one step deeper than the post it
-	// answers (or than the focused post, when that one is hidden).
-	depth := map[int64]int{v.Post.ID: 0}
-	for _, it := range tp.Replies {
-		d, ok := depth[it.S.Post.InReplyToID]
-		if !ok {
-			d = 0
+		Count: tc.Total, Live: r.URL.Path + "/events"}
+	if after != 0 {
+		tp.FirstPage = r.URL.Path + "#replies-h"
+	}
+	if tc.Next != 0 {
+		tp.NextPage = r.URL.Path + "?after=" + model.FormatID(tc.Next) + "#replies-h"
+	}
+	if tc.Cut != 0 {
+		for _, it := range items {
+			if it.S.Post.ID == tc.Cut {
+				tp.Continue = it.Thread
+			}
 		}
-		depth[it.S.Post.ID] = d + 1
-		it.Depth = min(d+1, maxDepth)
+	}
+	tp.Post.Focus = true
+	// The person who started the thread is its root's author, when the
+	// viewer sees the root.
+	root := tp.Post
+	if len(tp.Ancestors) > 0 {
+		root = tp.Ancestors[0]
+	}
+	if root.S.Post.InReplyToID == 0 {
+		for _, it := range items {
+			it.OP = it != root && it.S.Post.AccountID == root.S.Post.AccountID
+		}
+	}
+	tp.Replies = replyTree(v.Post.ID, items[len(tc.Ancestors)+1:])
+	compactCounts(p, tp.Replies)
+	if len(tp.Replies) > shownReplies {
+		tp.Replies, tp.More = tp.Replies[:shownReplies], tp.Replies[shownReplies:]
 	}
 	p.Title = p.T("thread.title", v.Account.Name())
 	if p.LoggedIn() {
@@ -85,6 +136,78 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) {
 	p.Data = tp
 	h.render(w, r, http.StatusOK, "thread", p)
 }
+
+// replyTree arranges a thread's replies (depth first, each after the post
+// it answers) under the focused post. A reply whose parent the viewer does
+// not see hangs under the focused post.
+func replyTree(focus int64, replies []*postItem) []*threadNode {
+	root := &threadNode{}
+	nodes := map[int64]*threadNode{focus: root}
+	depth := map[int64]int{focus: 0}
+	for _, it := range replies {
+		parent, ok := nodes[it.S.Post.InReplyToID]
+		if !ok {
+			parent = root
+		}
+		d := depth[it.S.Post.InReplyToID] + 1
+		if !ok {
+			d = 1
+		}
+		depth[it.S.Post.ID] = d
+		it.Depth = min(d, maxDepth)
+		n := &threadNode{Item: it}
+		nodes[it.S.Post.ID] = n
+		parent.Kids = append(parent.Kids, n)
+	}
+	// Folded replies are shown compact: on a long thread most are, and
+	// their own page has every action.
+	var fold func(n *threadNode, d int, compact bool) int
+	fold = func(n *threadNode, d int, compact bool) int {
+		if n.Item != nil {
+			n.Item.Compact = compact
+		}
+		folds := n.Item != nil && d == collapseDepth && len(n.Kids) > 0
+		count := 0
+		for i, k := range n.Kids {
+			more := d < collapseDepth && i >= shownKids && (n.Item != nil || i >= shownReplies)
+			count += 1 + fold(k, d+1, compact || folds || more)
+		}
+		n.Count = count
+		switch {
+		case folds:
+			n.Collapsed = true
+		case n.Item != nil && d < collapseDepth && len(n.Kids) > shownKids:
+			n.Kids, n.More = n.Kids[:shownKids], n.Kids[shownKids:]
+		}
+		return count
+	}
+	fold(root, 0, false)
+	return root.Kids
+}
+
+// compactCounts says, for each compact reply, how many replies, boosts
+// and favourites it has (their buttons are on its own page).
+func compactCounts(p *Page, nodes []*threadNode) {
+	for _, n := range nodes {
+		if it := n.Item; it.Compact {
+			it.Counts = p.T("post.counts", it.S.Post.RepliesCount, it.S.ReblogsShown, it.S.FavouritesShown)
+		}
+		compactCounts(p, n.Kids)
+		compactCounts(p, n.More)
+	}
+}
+
+// CountMore counts the replies folded in More, with their own replies.
+func (n *threadNode) CountMore() int {
+	c := 0
+	for _, k := range n.More {
+		c += 1 + k.Count
+	}
+	return c
+}
+
+// MoreCount is CountMore for the focused post's folded replies.
+func (tp threadPage) MoreCount() int { return (&threadNode{More: tp.More}).CountMore() }
 
 // historyPage is the data of a post's edit history.
 type historyPage struct {

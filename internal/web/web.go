@@ -41,6 +41,8 @@ type Handler struct {
 	secureCookies bool
 	static        http.Handler
 	media         http.Handler
+	// done ends the live streams when the server shuts down.
+	done <-chan struct{}
 }
 
 // Options configure the web UI.
@@ -49,6 +51,10 @@ type Options struct {
 	SecureCookies bool
 	// Media serves uploaded files under /media/.
 	Media http.Handler
+	// Done, when closed, ends the live streams of thread pages, so that a
+	// graceful shutdown need not wait for them (nil: they end by
+	// themselves, within minutes).
+	Done <-chan struct{}
 }
 
 // New parses the templates and returns the handler.
@@ -57,7 +63,7 @@ func New(svc *social.Service, opt Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{svc: svc, log: opt.Logger, tr: tr, secureCookies: opt.SecureCookies, media: opt.Media}
+	h := &Handler{svc: svc, log: opt.Logger, tr: tr, secureCookies: opt.SecureCookies, media: opt.Media, done: opt.Done}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -144,7 +150,11 @@ type Page struct {
 	// Unread is the viewer's count of unread notifications, for the
 	// navigation.
 	Unread int64
-	now    time.Time
+	// Awaiting is how many posts await the viewer's reply (the reply
+	// inbox), for the navigation.
+	Awaiting int64
+	now      time.Time
+	labels   *postLabels
 }
 
 // T translates a key for the page's language.
@@ -160,7 +170,7 @@ func (p *Page) IsStaff() bool { return p.Actor.Is(model.RoleModerator) }
 func (p *Page) IsAdmin() bool { return p.Actor.Is(model.RoleAdmin) }
 
 // staticVersion changes when the binary changes, so browsers refetch CSS/JS.
-const staticVersion = "2"
+const staticVersion = "3"
 
 // page starts the Page of a request.
 func (h *Handler) page(r *http.Request, titleKey string) *Page {
@@ -179,6 +189,9 @@ func (h *Handler) page(r *http.Request, titleKey string) *Page {
 			h.log.Warn("count unread notifications", "err", err)
 		}
 		p.Unread = n
+		if p.Awaiting, err = h.svc.InboxCount(r.Context(), rc.actor); err != nil {
+			h.log.Warn("count inbox", "err", err)
+		}
 	}
 	return p
 }

@@ -72,6 +72,60 @@ function setupActions(root) {
   });
 }
 
+// Buttons with data-confirm outside the action bars ask first (bans,
+// removals, deletions).
+function setupConfirm(root) {
+  root.addEventListener("submit", (ev) => {
+    const b = ev.submitter;
+    if (ev.target.classList.contains("js-actions") || !b || !b.dataset.confirm) return;
+    if (!window.confirm(b.dataset.confirm)) ev.preventDefault();
+  });
+}
+
+// A thread page follows its new replies: the server names each one on the
+// page's event stream, and the reply's HTML is fetched and put under the
+// post it answers (announced to screen readers, never moving the focus).
+function setupLiveThread() {
+  const section = document.querySelector("section[data-live]");
+  if (!section || !window.EventSource) return;
+  const status = document.getElementById("live-status");
+  const source = new EventSource(section.dataset.live);
+  source.addEventListener("reply", async (ev) => {
+    let d;
+    try { d = JSON.parse(ev.data); } catch (e) { return; }
+    if (document.getElementById("p-" + d.id)) return;
+    const parent = document.getElementById("p-" + d.in_reply_to);
+    if (!parent) return;
+    const m = /\bdepth-(\d+)/.exec(parent.className);
+    const depth = (m ? parseInt(m[1], 10) : 0) + 1;
+    const url = d.fragment + "?depth=" + depth + "&next=" + encodeURIComponent(location.pathname);
+    const resp = await fetch(url, { credentials: "same-origin" });
+    if (!resp.ok || document.getElementById("p-" + d.id)) return;
+    const tmp = document.createElement("div");
+    tmp.innerHTML = await resp.text();
+    const post = tmp.querySelector("article");
+    if (!post) return;
+    let kids = document.getElementById("k-" + d.in_reply_to);
+    if (!kids) {
+      kids = document.createElement("div");
+      kids.className = "kids";
+      kids.id = "k-" + d.in_reply_to;
+      parent.after(kids);
+    }
+    post.classList.add("arrived");
+    kids.append(post);
+    const none = section.querySelector(".no-replies");
+    if (none) none.remove();
+    if (status) status.textContent = section.dataset.announce.replace("%s", d.author || "");
+  });
+  source.addEventListener("delete", (ev) => {
+    let d;
+    try { d = JSON.parse(ev.data); } catch (e) { return; }
+    const post = document.getElementById("p-" + d.id);
+    if (post && !post.classList.contains("focus")) post.classList.add("gone");
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   // The language picker submits itself when changed.
   for (const sel of document.querySelectorAll("form.lang select")) {
@@ -81,4 +135,6 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   for (const area of document.querySelectorAll("textarea[data-max]")) setupCounter(area);
   setupActions(document);
+  setupConfirm(document);
+  setupLiveThread();
 });
