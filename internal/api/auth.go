@@ -50,7 +50,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (*http.Re
 		return r, false
 	}
 	ctx := context.WithValue(r.Context(), authKey{}, auth)
-	ctx = social.WithActor(ctx, auth.Actor)
+	ctx = social.WithActor(ctx, auth.Actor.From(clientIP(r)))
 	return r.WithContext(ctx), true
 }
 

@@ -26,6 +26,11 @@ type Limits struct {
 	Reblogs    Limit
 	Follows    Limit
 	Posts      Limit
+	// NetworkFactor multiplies the per-account engagement limits into
+	// limits for all accounts acting from one network (a /24 or /48), so
+	// that a farm of fresh accounts behind one address cannot multiply its
+	// allowance. Zero turns the per-network limits off.
+	NetworkFactor int64
 }
 
 // DefaultLimits are the limits a fresh server starts with.
@@ -39,6 +44,7 @@ func DefaultLimits() Limits {
 		Reblogs:         Limit{Max: 150, Window: time.Hour},
 		Follows:         Limit{Max: 400, Window: 24 * time.Hour},
 		Posts:           Limit{Max: 300, Window: time.Hour},
+		NetworkFactor:   10,
 	}
 }
 
@@ -105,5 +111,11 @@ func (s *Service) checkRate(ctx context.Context, actor *Actor, action string) er
 	default:
 		return fmt.Errorf("unknown rate-limited action %q", action)
 	}
-	return s.hit(ctx, fmt.Sprintf("%s:%d", action, actor.Account.ID), l)
+	if err := s.hit(ctx, fmt.Sprintf("%s:%d", action, actor.Account.ID), l); err != nil {
+		return err
+	}
+	if actor.network == "" || s.limits.NetworkFactor <= 0 {
+		return nil
+	}
+	return s.hit(ctx, action+":net:"+actor.network, Limit{Max: l.Max * s.limits.NetworkFactor, Window: l.Window})
 }

@@ -126,6 +126,18 @@ func (s *Service) hashKeyed(parts ...string) string {
 type Actor struct {
 	User    *model.User
 	Account *model.Account
+	// network is the request's network (see networkKey), set by the web
+	// and API layers with From; per-network rate limits count against it.
+	network string
+}
+
+// From records the address the actor's request came from, reduced to its
+// network, for the per-network rate limits. It returns the actor.
+func (a *Actor) From(ip string) *Actor {
+	if a != nil && ip != "" {
+		a.network = networkKey(ip, true)
+	}
+	return a
 }
 
 // LoggedIn reports whether the actor is a user.

@@ -283,7 +283,7 @@ func (h *Handler) withSession(next http.Handler) http.Handler {
 			sa, err := h.svc.Authenticate(r.Context(), c.Value)
 			switch {
 			case err == nil:
-				rc.actor, rc.sessionID, rc.csrf = sa.Actor, sa.SessionID, sa.CSRFToken
+				rc.actor, rc.sessionID, rc.csrf = sa.Actor.From(clientIP(r)), sa.SessionID, sa.CSRFToken
 			case model.ErrorCode(err) == model.EUNAUTHORIZED:
 				h.clearCookie(w, sessionCookie)
 			default:
