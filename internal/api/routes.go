@@ -98,7 +98,7 @@ func (h *Handler) routes() http.Handler {
 	// Features Parvis does not have yet answer empty lists, which apps
 	// fetch on start and handle fine.
 	for _, p := range []string{"/api/v1/filters", "/api/v2/filters", "/api/v1/lists", "/api/v1/announcements",
-		"/api/v1/followed_tags", "/api/v1/conversations", "/api/v1/trends/tags", "/api/v1/trends/statuses",
+		"/api/v1/followed_tags", "/api/v1/trends/tags", "/api/v1/trends/statuses",
 		"/api/v1/trends/links", "/api/v1/scheduled_statuses"} {
 		mux.HandleFunc("GET "+p, h.public(h.emptyList))
 	}
@@ -109,8 +109,17 @@ func (h *Handler) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/streaming/health", h.streamHealth)
 	mux.HandleFunc("GET /api/v1/streaming/{stream...}", h.streamEvents)
 
+	// Networking: direct conversations, suggestions, reports.
+	mux.HandleFunc("GET /api/v1/conversations", h.user(h.conversations, "read:statuses"))
+	mux.HandleFunc("POST /api/v1/conversations/{id}/read", h.user(h.readConversation, "write:conversations"))
+	mux.HandleFunc("DELETE /api/v1/conversations/{id}", h.user(h.deleteConversation, "write:conversations"))
+	mux.HandleFunc("GET /api/v2/suggestions", h.user(h.suggestions, "read:accounts"))
+	mux.HandleFunc("DELETE /api/v1/suggestions/{account_id}", h.user(h.dismissSuggestion, "read:accounts"))
+	mux.HandleFunc("POST /api/v1/reports", h.user(h.createReport, "write:reports"))
+
 	// Parvis's own endpoints (docs/API.md).
 	mux.HandleFunc("GET /api/parvis/v1/static/{name}", h.serveDefaultPicture)
+	h.parvisRoutes(mux) // parvis.go: communities, connections, introductions, the inbox
 
 	mux.HandleFunc("/", h.notFound)
 	return mux

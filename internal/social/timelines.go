@@ -291,8 +291,23 @@ func (s *Service) Accounts(ctx context.Context, viewer *Actor, list AccountList,
 	var err error
 	switch list {
 	case ListFollowers, ListFollowing:
-		if _, err := q.AccountByID(ctx, id); err != nil {
-			return PairedAccounts{}, err
+		a, aerr := q.AccountByID(ctx, id)
+		if aerr != nil {
+			return PairedAccounts{}, aerr
+		}
+		if a.Group && a.Local() && list == ListFollowers {
+			// A community's followers are its members: a private
+			// community shows them to its members only.
+			c, cerr := q.CommunityByAccountID(ctx, a.ID)
+			if cerr != nil {
+				return PairedAccounts{}, cerr
+			}
+			if _, cerr := s.can(ctx, q, viewer, c, model.ActSeeMembers); cerr != nil {
+				if model.IsNotFound(cerr) {
+					return PairedAccounts{}, nil
+				}
+				return PairedAccounts{}, cerr
+			}
 		}
 		if list == ListFollowers {
 			pairs, err = q.Followers(ctx, id, p)
