@@ -204,57 +204,60 @@ func (f *Federation) signer(ctx context.Context, accountID int64) (*httpsign.Sig
 }
 
 // accountKey returns a local account's private key and public key PEM,
-// making and storing them (tx.SetAccountKeys) the first time.
+// making and storing them the first time. The key is made outside any
+// transaction (it takes a while) and stored only if the account has none
+// yet (tx.InitAccountKey): when two nodes sharing the database make one
+// at once, both use the key stored first, so the key a node signs with is
+// always the one its actor document publishes.
 func (f *Federation) accountKey(ctx context.Context, a *model.Account) (*rsa.PrivateKey, string, error) {
 	if pemText, err := f.db.Read().PrivateKey(ctx, a.ID); err == nil {
-		k, err := httpsign.DecodePrivateKeyPEM([]byte(pemText))
-		if err != nil {
-			return nil, "", fmt.Errorf("key of account %d: %w", a.ID, err)
-		}
-		pub, err := httpsign.PublicKeyPEM(k)
-		return k, pub, err
+		return decodeKeyPair(pemText)
 	} else if !model.IsNotFound(err) {
 		return nil, "", err
 	}
+	// One key made per node at a time: two deliveries of a new account's
+	// first post do not each make one.
 	f.signers.making.Lock()
 	defer f.signers.making.Unlock()
-	var key *rsa.PrivateKey
-	var pub string
-	err := f.db.Tx(ctx, func(tx *store.Tx) error {
-		if pemText, err := tx.PrivateKey(ctx, a.ID); err == nil {
-			k, err := httpsign.DecodePrivateKeyPEM([]byte(pemText))
-			if err != nil {
-				return err
-			}
-			key = k
-		} else if !model.IsNotFound(err) {
-			return err
-		} else {
-			k, err := httpsign.GenerateKey()
-			if err != nil {
-				return err
-			}
-			priv, err := httpsign.EncodePrivateKeyPEM(k)
-			if err != nil {
-				return err
-			}
-			p, err := httpsign.PublicKeyPEM(k)
-			if err != nil {
-				return err
-			}
-			if err := tx.SetAccountKeys(ctx, a.ID, p, string(priv)); err != nil {
-				return err
-			}
-			key = k
-		}
+	if pemText, err := f.db.Read().PrivateKey(ctx, a.ID); err == nil {
+		return decodeKeyPair(pemText)
+	} else if !model.IsNotFound(err) {
+		return nil, "", err
+	}
+	k, err := httpsign.GenerateKey()
+	if err != nil {
+		return nil, "", err
+	}
+	priv, err := httpsign.EncodePrivateKeyPEM(k)
+	if err != nil {
+		return nil, "", err
+	}
+	var stored string
+	err = f.db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		pub, err = httpsign.PublicKeyPEM(key)
+		stored, err = tx.InitAccountKey(ctx, a.ID, string(priv), func(pemText string) (string, error) {
+			_, pub, err := decodeKeyPair(pemText)
+			return pub, err
+		})
 		return err
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("key of account %d: %w", a.ID, err)
 	}
-	return key, pub, nil
+	return decodeKeyPair(stored)
+}
+
+// decodeKeyPair reads a private key PEM and derives its public key PEM.
+func decodeKeyPair(pemText string) (*rsa.PrivateKey, string, error) {
+	k, err := httpsign.DecodePrivateKeyPEM([]byte(pemText))
+	if err != nil {
+		return nil, "", fmt.Errorf("private key: %w", err)
+	}
+	pub, err := httpsign.PublicKeyPEM(k)
+	if err != nil {
+		return nil, "", err
+	}
+	return k, pub, nil
 }
 
 // resolveKey is the signature verifier's key resolver: the cache, then the

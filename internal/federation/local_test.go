@@ -42,17 +42,23 @@ type fakeWeb struct {
 	posted    []posted
 	fetches   map[string]int
 	failing   map[string]bool // hosts that answer 503 to deliveries
+	// slow hosts take this long to answer a delivery; inflight and
+	// peak count the deliveries each host is answering at once.
+	slow     map[string]time.Duration
+	inflight map[string]int
+	peak     map[string]int
 }
 
 // posted is a request an instance delivered to the fake web.
 type posted struct {
-	URL  string
-	Body []byte
+	URL    string
+	Body   []byte
+	Header http.Header
 }
 
 func newFakeWeb(t testing.TB) *fakeWeb {
 	w := &fakeWeb{docs: map[string][]byte{}, redirects: map[string]string{}, fetches: map[string]int{},
-		failing: map[string]bool{}}
+		failing: map[string]bool{}, slow: map[string]time.Duration{}, inflight: map[string]int{}, peak: map[string]int{}}
 	w.srv = httptest.NewTLSServer(http.HandlerFunc(w.serve))
 	t.Cleanup(w.srv.Close)
 	return w
@@ -71,7 +77,14 @@ func (w *fakeWeb) serve(rw http.ResponseWriter, r *http.Request) {
 			http.Error(rw, "down for maintenance", http.StatusServiceUnavailable)
 			return
 		}
-		w.posted = append(w.posted, posted{URL: "https://" + r.Host + r.URL.Path, Body: body})
+		delay := w.slow[r.Host]
+		w.inflight[r.Host]++
+		w.peak[r.Host] = max(w.peak[r.Host], w.inflight[r.Host])
+		w.mu.Unlock()
+		time.Sleep(delay)
+		w.mu.Lock()
+		w.inflight[r.Host]--
+		w.posted = append(w.posted, posted{URL: "https://" + r.Host + r.URL.Path, Body: body, Header: r.Header.Clone()})
 		w.mu.Unlock()
 		rw.WriteHeader(http.StatusAccepted)
 		return
@@ -111,6 +124,27 @@ func (w *fakeWeb) failHost(host string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.failing[host] = true
+}
+
+// heal makes a failing host answer deliveries again.
+func (w *fakeWeb) heal(host string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.failing, host)
+}
+
+// slowDown makes host take d to answer each delivery.
+func (w *fakeWeb) slowDown(host string, d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.slow[host] = d
+}
+
+// peakInFlight returns the most deliveries host answered at once.
+func (w *fakeWeb) peakInFlight(host string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peak[host]
 }
 
 // deliveries returns what was posted to the fake web so far.
@@ -170,6 +204,9 @@ type local struct {
 	web     *fakeWeb
 	logs    *lockedBuffer
 	clock   *testClock
+	queue   *jobs.Queue
+	// stop stops the instance's job queue, as a node shutting down does.
+	stop func()
 }
 
 // testClock is the system clock, or a fixed time when set.
@@ -206,14 +243,22 @@ func newLocalWith(t testing.TB, cfg federation.Config, client *outbound.Client, 
 	t.Helper()
 	clock := &testClock{}
 	db := storetest.NewWith(t, storetest.Options{Clock: clock})
-	ctx, cancel := context.WithCancel(context.Background())
 	jc := jobs.Config{DB: db.SQL(), Postgres: db.Engine() == store.Postgres, Listener: db.Pool()}
-	if err := jobs.Migrate(ctx, jc); err != nil {
+	if err := jobs.Migrate(context.Background(), jc); err != nil {
 		t.Fatalf("migrate jobs: %v", err)
 	}
+	return newLocalOn(t, db, clock, newFakeWeb(t), cfg, client, work)
+}
+
+// newLocalOn starts an instance on a database that may already hold one:
+// a second node sharing it, or the same instance after a restart.
+func newLocalOn(t testing.TB, db *store.DB, clock *testClock, web *fakeWeb, cfg federation.Config,
+	client *outbound.Client, work bool) *local {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	jc := jobs.Config{DB: db.SQL(), Postgres: db.Engine() == store.Postgres, Listener: db.Pool()}
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logWriter{logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	web := newFakeWeb(t)
 	queue := jobs.NewQueue()
 	svc := social.New(social.Config{Domain: "parvis.example", Scheme: "https", Secret: []byte("test secret")},
 		social.Deps{DB: db, Queue: queue, Logger: log})
@@ -237,16 +282,22 @@ func newLocalWith(t testing.TB, cfg federation.Config, client *outbound.Client, 
 	if err := queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer scancel()
+			_ = queue.Stop(sctx)
+			cancel()
+		})
+	}
 	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		_ = queue.Stop(sctx)
-		cancel()
+		stop()
 		if t.Failed() {
 			t.Logf("instance log:\n%s", logs.String())
 		}
 	})
-	return &local{t: t, db: db, svc: svc, fed: fed, handler: fed.Handler(), web: web, logs: logs, clock: clock}
+	return &local{t: t, db: db, svc: svc, fed: fed, handler: fed.Handler(), web: web, logs: logs, clock: clock, queue: queue, stop: stop}
 }
 
 type logWriter struct{ b *lockedBuffer }

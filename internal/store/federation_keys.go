@@ -32,3 +32,29 @@ func (q Q) Setting(ctx context.Context, key string) (string, error) {
 	}
 	return v, nil
 }
+
+// InitAccountKey stores privatePEM as a local account's private key unless
+// the account has one already, and returns the key that holds, with the
+// account's public key (publicOf derives it) set to match. Nodes sharing
+// the database that make a key for the same account at once all end up
+// with the first one stored, never with one each.
+func (tx *Tx) InitAccountKey(ctx context.Context, accountID int64, privatePEM string, publicOf func(string) (string, error)) (string, error) {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO account_keys (account_id, private_key) VALUES ($1, $2)
+		ON CONFLICT (account_id) DO NOTHING`, accountID, privatePEM)
+	if err != nil {
+		return "", fmt.Errorf("store private key: %w", err)
+	}
+	var stored string
+	if err := tx.tx.QueryRowContext(ctx, "SELECT private_key FROM account_keys WHERE account_id = $1", accountID).Scan(&stored); err != nil {
+		return "", fmt.Errorf("load private key: %w", err)
+	}
+	pub, err := publicOf(stored)
+	if err != nil {
+		return "", fmt.Errorf("public key of account %d: %w", accountID, err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, "UPDATE accounts SET public_key = $1 WHERE id = $2 AND public_key <> $1",
+		pub, accountID); err != nil {
+		return "", fmt.Errorf("store public key: %w", err)
+	}
+	return stored, nil
+}
