@@ -209,6 +209,9 @@ type DeliverArgs struct {
 	ActorID  int64           `json:"actor_id,string"`
 	Inbox    string          `json:"inbox"`
 	Activity json.RawMessage `json:"activity"`
+	// Failed counts the attempts made before this job (the batch's), so
+	// that the backoff goes on from there.
+	Failed int `json:"failed,omitempty"`
 }
 
 // Kind names the job.
@@ -300,8 +303,9 @@ func (w *deliverBatchWorker) Work(ctx context.Context, job *river.Job[DeliverBat
 			f.log.Info("federation: delivery refused", "inbox", r.inbox, "err", r.err)
 		default:
 			failed = append(failed, r)
-			args := DeliverArgs{ActorID: job.Args.ActorID, Inbox: r.inbox, Activity: job.Args.Activity}
+			args := DeliverArgs{ActorID: job.Args.ActorID, Inbox: r.inbox, Activity: job.Args.Activity, Failed: 1}
 			opts := args.InsertOpts()
+			opts.MaxAttempts -= args.Failed
 			opts.ScheduledAt = now.Add(retryDelay(1, false))
 			retries = append(retries, river.InsertManyParams{Args: args, InsertOpts: &opts})
 		}
@@ -359,7 +363,7 @@ type deliverWorker struct {
 // NextRetry spaces the attempts: exponential, jittered, and at least
 // unreachableRetry apart for a server marked unreachable.
 func (w *deliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
-	return w.f.now().Add(retryDelay(job.Attempt, w.f.servers.unreachable(hostKey(job.Args.Inbox))))
+	return w.f.now().Add(retryDelay(job.Attempt+job.Args.Failed, w.f.servers.unreachable(hostKey(job.Args.Inbox))))
 }
 
 // retryDelay is the wait after the attempt-th failed attempt.
