@@ -2,6 +2,10 @@ package social
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
 	"hash/maphash"
 	"net/url"
 	"strings"
@@ -47,10 +51,12 @@ func (c *InsightsConfig) defaults() {
 
 // InsightsRecorder collects insight events (impressions, profile views,
 // clicks, website visits, network changes) off the request path: they
-// wait in memory and a goroutine (Run) writes them in batches. It keeps the
-// day's random salt for anonymous visitors in memory only, and forgets it
-// at midnight (UTC), so that nobody can link a visitor across days or
-// recover an address from a stored key.
+// wait in memory and a goroutine (Run) writes them in batches. Anonymous
+// visitors' keys are hashes of the day's random salt, which every node
+// shares through the database (store.VisitorSalt) and which is deleted
+// once its day is over, so that a visitor has one key a day on every node
+// while nobody can link a visitor across days or recover an address from
+// a stored key.
 type InsightsRecorder struct {
 	svc    *Service
 	db     *store.DB
@@ -60,17 +66,28 @@ type InsightsRecorder struct {
 	mu      sync.Mutex
 	pending []store.InsightEvent
 	day     time.Time
-	seed    maphash.Seed
+	seed    maphash.Seed // hashes the memory of who saw what today (seen)
 	seen    map[uint64]struct{}
 	links   map[int64]*pendingLinks // by post id, from the link rewriter to the publish hook
 	// reach holds the viewers first seen since the last flush, per scope
 	// and day, to merge into the stored sketches.
 	reach map[reachKey]*insights.Sketch
 
+	// salt is the day's salt of anonymous keys, read from the database
+	// once a day (saltMu makes one caller fetch it).
+	salt   atomic.Pointer[daySalt]
+	saltMu sync.Mutex
+
 	wake    chan struct{}
 	flushMu sync.Mutex
 	dropped atomic.Int64
 	written atomic.Int64
+}
+
+// daySalt is the salt of one UTC day.
+type daySalt struct {
+	day  time.Time
+	salt []byte
 }
 
 // reachKey names a scope's day: an author's account, or a community.
@@ -218,14 +235,41 @@ func (r *InsightsRecorder) record(e store.InsightEvent) {
 	r.mu.Unlock()
 }
 
-// rotateLocked starts a new day: a new random salt, an empty memory of who
-// saw what. r.mu is held.
+// rotateLocked starts a new day: an empty memory of who saw what. r.mu is
+// held.
 func (r *InsightsRecorder) rotateLocked(now time.Time) {
 	if d := insights.Day(now); !d.Equal(r.day) {
 		r.day = d
 		r.seed = maphash.MakeSeed()
 		clear(r.seen)
 	}
+}
+
+// visitorSalt returns the salt of now's day, shared by every node through
+// the database: the first node to need a new day's salt draws it (and
+// deletes the older ones), the others read it.
+func (r *InsightsRecorder) visitorSalt(ctx context.Context, now time.Time) ([]byte, error) {
+	day := insights.Day(now)
+	if s := r.salt.Load(); s != nil && s.day.Equal(day) {
+		return s.salt, nil
+	}
+	r.saltMu.Lock()
+	defer r.saltMu.Unlock()
+	if s := r.salt.Load(); s != nil && s.day.Equal(day) {
+		return s.salt, nil
+	}
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("draw the visitor salt: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	salt, err := r.db.VisitorSalt(ctx, day, fresh)
+	if err != nil {
+		return nil, err
+	}
+	r.salt.Store(&daySalt{day: day, salt: salt})
+	return salt, nil
 }
 
 // dedupeKey is what "once per day" is about.
@@ -251,27 +295,35 @@ func (r *InsightsRecorder) firstTodayLocked(k dedupeKey) bool {
 
 // AnonymousKey returns today's key for an anonymous viewer: a salted hash
 // of their address and user agent, negative so that it never equals an
-// account id. Bots get 0, which counts nothing.
-func (r *InsightsRecorder) AnonymousKey(ip, userAgent string) int64 {
+// account id. Bots get 0, which counts nothing, and so does everyone when
+// the day's salt cannot be read (the error is logged).
+func (r *InsightsRecorder) AnonymousKey(ctx context.Context, ip, userAgent string) int64 {
 	if insights.IsBot(userAgent) {
 		return 0
 	}
-	return r.anonKey("", ip, userAgent)
+	k, err := r.anonKey(ctx, "", ip, userAgent)
+	if err != nil {
+		r.svc.log.Warn("anonymous viewer key", "err", err)
+		return 0
+	}
+	return k
 }
 
-func (r *InsightsRecorder) anonKey(site, ip, userAgent string) int64 {
-	r.mu.Lock()
-	r.rotateLocked(r.svc.now())
-	seed := r.seed
-	r.mu.Unlock()
-	var h maphash.Hash
-	h.SetSeed(seed)
-	h.WriteString(site)
-	h.WriteByte(0)
-	h.WriteString(ip)
-	h.WriteByte(0)
-	h.WriteString(userAgent)
-	return -int64(h.Sum64()>>2) - 1
+// anonKey hashes the day's salt, a site (or ""), an address and a user
+// agent into a negative key.
+func (r *InsightsRecorder) anonKey(ctx context.Context, site, ip, userAgent string) (int64, error) {
+	salt, err := r.visitorSalt(ctx, r.svc.now())
+	if err != nil {
+		return 0, err
+	}
+	h := sha256.New()
+	h.Write(salt)
+	for _, s := range []string{site, ip, userAgent} {
+		h.Write([]byte{0})
+		h.Write([]byte(s))
+	}
+	var sum [sha256.Size]byte
+	return -int64(binary.BigEndian.Uint64(h.Sum(sum[:0]))>>2) - 1, nil
 }
 
 // actorOf is who is viewing: the account, or the anonymous key in ctx.

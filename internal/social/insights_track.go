@@ -51,8 +51,13 @@ func (r *InsightsRecorder) FollowLink(ctx context.Context, h LinkHit) (string, e
 	if h.Prefetch || insights.IsBot(h.UserAgent) {
 		kind = store.InsightClickFiltered
 	}
+	actor, err := r.anonKey(ctx, "", h.IP, h.UserAgent)
+	if err != nil {
+		// The click still counts; only who clicked stays unknown.
+		r.svc.log.Warn("anonymous key of a click", "err", err)
+	}
 	r.record(store.InsightEvent{At: r.svc.now(), Kind: kind, AccountID: l.AccountID, PostID: l.PostID,
-		CommunityID: l.CommunityID, RefID: l.ID, Actor: r.anonKey("", h.IP, h.UserAgent)})
+		CommunityID: l.CommunityID, RefID: l.ID, Actor: actor})
 	return target, nil
 }
 
@@ -75,10 +80,11 @@ type BeaconHit struct {
 const maxBeaconURL = 2048
 
 // RecordHit counts a beacon hit on a registered website, without cookies:
-// the visitor is a salted hash of today's salt, the site, the address and
-// the user agent, so the same person counts once a day and twice on two
-// days. It attributes the visit (a tracked link, a post, this server,
-// another site, nobody) and decides whether it starts a visit. A hit that
+// the visitor is a hash of today's random salt (shared by every node), the
+// site, the address and the user agent, so the same person counts once a
+// day and twice on two days. It attributes the visit (a tracked link, a
+// post, this server, another site, nobody) and decides whether it starts a
+// visit. A hit that
 // is malformed (EINVALID), names no known site (ENOTFOUND) or comes from
 // another origin than the site's (EFORBIDDEN) is refused and records
 // nothing; a bot's hit is recorded apart and never counts as a visit.
@@ -121,7 +127,10 @@ func (r *InsightsRecorder) RecordHit(ctx context.Context, h BeaconHit) error {
 	if err != nil {
 		return err
 	}
-	visitor := r.anonKey(site.Key, h.IP, h.UserAgent)
+	visitor, err := r.anonKey(ctx, site.Key, h.IP, h.UserAgent)
+	if err != nil {
+		return err
+	}
 	e := store.InsightEvent{At: now, Kind: store.InsightPageview, AccountID: site.AccountID, PostID: attr.PostID,
 		RefID: site.ID, Actor: visitor, Source: int16(attr.Source), Detail: detail}
 	r.mu.Lock()

@@ -93,11 +93,12 @@ func (q Q) InsightWatermarks(ctx context.Context) (InsightWatermarks, error) {
 
 // RollupInsightsHourly adds the raw events with ids up to the one of
 // upTo (exclusive) and not yet rolled up to the hourly counts, and returns
-// how many it added. An impression or a profile view of a logged-in viewer
-// counts once per viewer, post and day across nodes and restarts (see
-// insight_seen); an anonymous viewer's key is only known to the node that
-// made it, whose recorder already counted it once a day. It runs in tx,
-// which also advances the position, so a run is all or nothing.
+// how many it added. An impression or a profile view counts once per
+// viewer, post and day across nodes and restarts, and a website visitor
+// once per site and day (see insight_seen): logged-in viewers by account,
+// anonymous ones by their daily key, which every node derives from the
+// same salt. It runs in tx, which also advances the position, so a run is
+// all or nothing.
 func (tx *Tx) RollupInsightsHourly(ctx context.Context, upTo time.Time) (int64, error) {
 	if err := tx.lockInsights(ctx); err != nil {
 		return 0, err
@@ -125,6 +126,17 @@ func (tx *Tx) RollupInsightsHourly(ctx context.Context, upTo time.Time) (int64, 
 // dedupeKinds lists the kinds counted once per viewer and day.
 var dedupeKinds = fmt.Sprintf("%d, %d", InsightImpression, InsightProfileView)
 
+// The kinds of beacon hits, as SQL literals.
+var (
+	visitorKind  = fmt.Sprint(int(InsightVisitor))
+	visitKind    = fmt.Sprint(int(InsightVisit))
+	pageviewKind = fmt.Sprint(int(InsightPageview))
+)
+
+// entrySources lists the sources of visits whose first hit of the day
+// starts a visit (all but direct, internal and unknown; insights.Source).
+const entrySources = "1, 2, 3, 4, 5"
+
 // fanOutKinds lists the kinds also counted for the post's community.
 var fanOutKinds = fmt.Sprintf("%d, %d, %d", InsightImpression, InsightClick, InsightClickFiltered)
 
@@ -139,11 +151,19 @@ func (tx *Tx) rollupRange(ctx context.Context, lo, hi int64) error {
 	}{
 		{"first sightings", `INSERT INTO insight_seen (day, kind, account_id, post_id, actor, community_id, bucket, batch)
 			SELECT ` + dayOf + `, kind, account_id, post_id, actor, MAX(community_id), MIN(` + hourOf + `), $3
-			FROM insight_events WHERE id > $1 AND id <= $2 AND kind IN (` + dedupeKinds + `) AND actor > 0
+			FROM insight_events WHERE id > $1 AND id <= $2 AND kind IN (` + dedupeKinds + `) AND actor <> 0
 			GROUP BY ` + dayOf + `, kind, account_id, post_id, actor
 			ON CONFLICT (day, kind, account_id, post_id, actor) DO NOTHING`, []any{lo, hi, batch}},
+		// A visitor's first hit of the day on a site (post_id holds the
+		// site): the first node to count it wins.
+		{"first visitors", `INSERT INTO insight_seen (day, kind, account_id, post_id, actor, community_id, bucket, batch)
+			SELECT ` + dayOf + `, kind, account_id, ref_id, actor, 0, MIN(` + hourOf + `), $3
+			FROM insight_events WHERE id > $1 AND id <= $2 AND kind = ` + visitorKind + ` AND actor <> 0
+			GROUP BY ` + dayOf + `, kind, account_id, ref_id, actor
+			ON CONFLICT (day, kind, account_id, post_id, actor) DO NOTHING`, []any{lo, hi, batch}},
 		{"sightings", `INSERT INTO insight_hourly (account_id, bucket, kind, post_id, ref_id, source, detail, n)
-			SELECT account_id, bucket, kind, post_id, 0, 0, '', COUNT(*) FROM insight_seen WHERE batch = $1
+			SELECT account_id, bucket, kind, post_id, 0, 0, '', COUNT(*) FROM insight_seen
+			WHERE batch = $1 AND kind IN (` + dedupeKinds + `)
 			GROUP BY account_id, bucket, kind, post_id
 			ON CONFLICT (account_id, kind, bucket, post_id, ref_id, source, detail) DO UPDATE SET n = insight_hourly.n + excluded.n`, []any{batch}},
 		{"community sightings", `INSERT INTO insight_hourly (account_id, bucket, kind, post_id, ref_id, source, detail, n)
@@ -154,14 +174,30 @@ func (tx *Tx) rollupRange(ctx context.Context, lo, hi int64) error {
 			ON CONFLICT (account_id, kind, bucket, post_id, ref_id, source, detail) DO UPDATE SET n = insight_hourly.n + excluded.n`, []any{batch}},
 		{"events", `INSERT INTO insight_hourly (account_id, bucket, kind, post_id, ref_id, source, detail, n)
 			SELECT account_id, ` + hourOf + `, kind, post_id, ref_id, source, detail, COUNT(*) FROM insight_events
-			WHERE id > $1 AND id <= $2 AND (kind NOT IN (` + dedupeKinds + `) OR actor < 0)
+			WHERE id > $1 AND id <= $2 AND (kind NOT IN (` + dedupeKinds + `) OR actor = 0)
+			AND NOT (kind = ` + visitorKind + ` AND actor <> 0)
 			GROUP BY account_id, ` + hourOf + `, kind, post_id, ref_id, source, detail
 			ON CONFLICT (account_id, kind, bucket, post_id, ref_id, source, detail) DO UPDATE SET n = insight_hourly.n + excluded.n`, []any{lo, hi}},
+		// A visitor's first hits of the day: only the one the sightings
+		// above kept stays a visitor; another node's (or an earlier run's)
+		// counts as a visit when it is an entry, as a pageview otherwise.
+		{"visitors", `INSERT INTO insight_hourly (account_id, bucket, kind, post_id, ref_id, source, detail, n)
+			SELECT account_id, bucket, k, post_id, ref_id, source, detail, COUNT(*) FROM (
+				SELECT v.account_id, v.bucket, v.post_id, v.ref_id, v.source, v.detail,
+					CASE WHEN v.rn = 1 AND EXISTS (SELECT 1 FROM insight_seen s WHERE s.day = v.day AND s.kind = v.kind
+						AND s.account_id = v.account_id AND s.post_id = v.ref_id AND s.actor = v.actor AND s.batch = $3)
+					THEN v.kind WHEN v.source IN (` + entrySources + `) THEN ` + visitKind + ` ELSE ` + pageviewKind + ` END AS k
+				FROM (SELECT kind, account_id, post_id, ref_id, source, detail, actor, ` + dayOf + ` AS day, ` + hourOf + ` AS bucket,
+					ROW_NUMBER() OVER (PARTITION BY ` + dayOf + `, account_id, ref_id, actor ORDER BY id) AS rn
+					FROM insight_events WHERE id > $1 AND id <= $2 AND kind = ` + visitorKind + ` AND actor <> 0) v
+			) x WHERE true
+			GROUP BY account_id, bucket, k, post_id, ref_id, source, detail
+			ON CONFLICT (account_id, kind, bucket, post_id, ref_id, source, detail) DO UPDATE SET n = insight_hourly.n + excluded.n`, []any{lo, hi, batch}},
 		{"community events", `INSERT INTO insight_hourly (account_id, bucket, kind, post_id, ref_id, source, detail, n)
 			SELECT c.account_id, ` + eHourOf + `, e.kind, e.post_id, e.ref_id, e.source, e.detail, COUNT(*) FROM insight_events e
 			JOIN communities c ON c.id = e.community_id
 			WHERE e.id > $1 AND e.id <= $2 AND e.community_id <> 0 AND e.kind IN (` + fanOutKinds + `)
-			AND (e.kind NOT IN (` + dedupeKinds + `) OR e.actor < 0)
+			AND (e.kind NOT IN (` + dedupeKinds + `) OR e.actor = 0)
 			GROUP BY c.account_id, ` + eHourOf + `, e.kind, e.post_id, e.ref_id, e.source, e.detail
 			ON CONFLICT (account_id, kind, bucket, post_id, ref_id, source, detail) DO UPDATE SET n = insight_hourly.n + excluded.n`, []any{lo, hi}},
 	}

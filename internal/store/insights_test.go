@@ -125,3 +125,87 @@ func TestInsightRollups(t *testing.T) {
 		t.Errorf("raw impressions left: %d", n)
 	}
 }
+
+// TestInsightsSeveralNodes plays what two nodes on one database write for
+// the same anonymous viewer (same key, since they share the day's salt):
+// the roll-up counts their impression once, and their first hits of the
+// day on a website as one visitor, the other becoming a visit (an entry
+// from another site) or a pageview (direct).
+func TestInsightsSeveralNodes(t *testing.T) {
+	ctx := context.Background()
+	now := at(1, 9)
+	db := storetest.NewWith(t, storetest.Options{Clock: setClock{&now}})
+	write := func(evs ...store.InsightEvent) {
+		t.Helper()
+		if err := db.InsertInsightEvents(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const anon = -12345
+	imp := store.InsightEvent{At: at(1, 9), Kind: store.InsightImpression, AccountID: 1, PostID: 10, Actor: anon}
+	visitor := func(when time.Time, site, actor int64, source int16) store.InsightEvent {
+		return store.InsightEvent{At: when, Kind: store.InsightVisitor, AccountID: 1, RefID: site, Actor: actor, Source: source}
+	}
+	// Node A, then node B in the same run; node B again in a later run.
+	write(imp, visitor(at(1, 9), 50, anon, 6), imp, visitor(at(1, 9).Add(time.Minute), 50, anon, 5),
+		visitor(at(1, 9), 51, anon, 6), visitor(at(1, 9), 50, anon-1, 6))
+	now = at(1, 10)
+	rollup(t, db, now)
+	write(imp, visitor(at(1, 10), 50, anon, 6))
+	now = at(1, 11)
+	rollup(t, db, now)
+	// The next day the same key would be a new visitor (in real life the
+	// key changes with the salt).
+	now = at(2, 9)
+	write(visitor(at(2, 9), 50, anon, 6))
+	now = at(3, 1)
+	rollup(t, db, now)
+
+	day1 := func(kind store.InsightKind) int64 {
+		return sums(t, db, 1, kind, at(1, 0), at(2, 0))["2025-04-01"]
+	}
+	if got := day1(store.InsightImpression); got != 1 {
+		t.Errorf("impressions of one anonymous viewer on two nodes: got %d, want 1", got)
+	}
+	// Visitors: anon on site 50, anon on site 51, anon-1 on site 50.
+	if got := day1(store.InsightVisitor); got != 3 {
+		t.Errorf("visitors: got %d, want 3", got)
+	}
+	if got := day1(store.InsightVisit); got != 1 {
+		t.Errorf("visits beyond the first: got %d, want 1 (the referral)", got)
+	}
+	if got := day1(store.InsightPageview); got != 1 {
+		t.Errorf("pageviews beyond the first: got %d, want 1 (the direct hit of the later run)", got)
+	}
+	if got := sums(t, db, 1, store.InsightVisitor, at(2, 0), at(3, 0))["2025-04-02"]; got != 1 {
+		t.Errorf("visitors on the 2nd: got %d, want 1", got)
+	}
+}
+
+// TestVisitorSalt checks that every node gets the same salt for a day,
+// whoever drew it first, and that older salts are deleted.
+func TestVisitorSalt(t *testing.T) {
+	ctx := context.Background()
+	now := at(1, 9)
+	db := storetest.NewWith(t, storetest.Options{Clock: setClock{&now}})
+	a, err := db.VisitorSalt(ctx, at(1, 0), []byte("drawn by node A"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.VisitorSalt(ctx, at(1, 0), []byte("drawn by node B"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a) != "drawn by node A" || string(b) != string(a) {
+		t.Errorf("salts of one day: got %q and %q, want node A's twice", a, b)
+	}
+	now = at(2, 0)
+	c, err := db.VisitorSalt(ctx, at(2, 0), []byte("drawn by node B"))
+	if err != nil || string(c) != "drawn by node B" {
+		t.Fatalf("the next day's salt: got %q, %v", c, err)
+	}
+	days, err := db.Read().VisitorSaltDays(ctx)
+	if err != nil || len(days) != 1 || !days[0].Equal(at(2, 0)) {
+		t.Errorf("stored salts: got %v %v, want the 2nd's only", days, err)
+	}
+}

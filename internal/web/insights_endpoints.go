@@ -87,7 +87,7 @@ func ViewerKeys(rec *social.InsightsRecorder, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		key := rec.AnonymousKey(clientIP(r), r.UserAgent())
+		key := rec.AnonymousKey(r.Context(), clientIP(r), r.UserAgent())
 		next.ServeHTTP(w, r.WithContext(social.WithViewerKey(r.Context(), key)))
 	})
 }
