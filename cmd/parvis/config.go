@@ -109,6 +109,27 @@ func newLogger(level, format string, out *os.File) (*slog.Logger, error) {
 	return nil, fmt.Errorf("bad --log-format %q: want text or json", format)
 }
 
+// listenForDomain returns the address to listen on when only --domain is
+// given and it is an IP address or localhost with a port (a local test
+// instance, e.g. 127.0.0.2:8082), or "" to keep the default.
+func listenForDomain(domain string) string {
+	host, port, err := net.SplitHostPort(domain)
+	if err != nil || port == "" {
+		return ""
+	}
+	if net.ParseIP(host) == nil && host != "localhost" {
+		return ""
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
 // deriveDomain picks the public name when --domain is not given: the address
 // actually listened on, with a wildcard address shown as localhost.
 func deriveDomain(domain string, addr net.Addr) string {

@@ -19,6 +19,13 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if !flagSet(fs, "listen") && env("PARVIS_LISTEN", "") == "" {
+		// "--domain 127.0.0.2:8082" alone serves on that address, so that
+		// instances testing federation on one machine reach each other.
+		if addr := listenForDomain(f.domain); addr != "" {
+			f.listen = addr
+		}
+	}
 	log, err := newLogger(f.logLevel, f.logFormat, os.Stderr)
 	if err != nil {
 		return err

@@ -32,6 +32,9 @@ func (f *Federation) Handler() http.Handler {
 	mux.HandleFunc("GET /users/{name}/collections/featured", f.getFeatured)
 	mux.HandleFunc("GET /users/{name}/statuses/{id}", f.getNote)
 	mux.HandleFunc("GET /users/{name}/statuses/{id}/activity", f.getNote)
+	mux.HandleFunc("GET /.well-known/webfinger", f.getWebFinger)
+	mux.HandleFunc("GET /.well-known/host-meta", f.getHostMeta)
+	mux.HandleFunc("GET /.well-known/host-meta.json", f.getHostMeta)
 	mux.HandleFunc("GET /", f.getAt)
 	return mux
 }

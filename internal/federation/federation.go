@@ -154,9 +154,10 @@ func New(cfg Config, d Deps) (*Federation, error) {
 
 // Prefixes are the path prefixes that belong to federation whatever the
 // Accept header says: actors, their collections and inboxes, the shared
-// inbox and the instance actor.
+// inbox, the instance actor, WebFinger and host-meta.
 func (f *Federation) Prefixes() []string {
-	return []string{"/users/", "/inbox", "/actor", "/actor/"}
+	return []string{"/users/", "/inbox", "/actor", "/actor/", "/.well-known/webfinger", "/.well-known/host-meta",
+		"/.well-known/host-meta.json"}
 }
 
 // WantsActivityPub reports whether r asks for an ActivityPub document

@@ -3,7 +3,6 @@ package federation
 import (
 	"context"
 	"html"
-	"net"
 	"strconv"
 	"time"
 
@@ -249,11 +248,7 @@ func (f *Federation) instanceObject(ctx context.Context) (*ap.Object, error) {
 		return nil, err
 	}
 	uri := f.instanceURI()
-	name := f.domain
-	if h, _, err := net.SplitHostPort(name); err == nil {
-		name = h
-	}
-	return &ap.Object{ID: uri, Type: ap.TypeApplication, PreferredUsername: name, Name: f.domain,
+	return &ap.Object{ID: uri, Type: ap.TypeApplication, PreferredUsername: f.instanceName(), Name: f.domain,
 		URL: ap.Refs{{ID: f.base + "/about"}}, Inbox: ap.Ref{ID: uri + "/inbox"}, Outbox: ap.Ref{ID: uri + "/outbox"},
 		Endpoints: &ap.Endpoints{SharedInbox: f.base + "/inbox"}, ManuallyApprovesFollowers: true,
 		PublicKey: &ap.PublicKey{ID: uri + "#main-key", Owner: uri, PublicKeyPem: pub}}, nil
