@@ -33,3 +33,28 @@ func TestIDsFollowTimeAndNeverRepeat(t *testing.T) {
 		t.Fatalf("ParseID(12x): %v", err)
 	}
 }
+
+func TestExactIDsKeepTheirTimeInAnyOrder(t *testing.T) {
+	g := NewExactIDs(3)
+	base := time.UnixMilli(1_700_000_000_000)
+	seen := map[int64]bool{}
+	// Out of order, and more ids in one millisecond than it holds.
+	times := []time.Duration{5 * time.Second, 0, 3 * time.Second, 0}
+	for _, d := range times {
+		id := g.New(base.Add(d))
+		if got := IDTime(id); !got.Equal(base.Add(d)) {
+			t.Fatalf("id for %v carries time %v", base.Add(d), got)
+		}
+		seen[id] = true
+	}
+	for range idCountMax + 5 {
+		id := g.New(base)
+		if seen[id] {
+			t.Fatalf("id %d given twice", id)
+		}
+		seen[id] = true
+		if d := IDTime(id).Sub(base); d < 0 || d > time.Millisecond {
+			t.Fatalf("overflowing millisecond moved the id by %v", d)
+		}
+	}
+}

@@ -68,7 +68,7 @@ type gen struct {
 	db   *store.DB
 	opt  Options
 	r    *rand.Rand
-	ids  *model.IDGen
+	ids  *model.ExactIDs // exact times: rows are made out of time order
 	st   Stats
 	html content.Renderer
 
@@ -143,7 +143,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (Stats, error) {
 	if opt.PasswordHash == "" {
 		return Stats{}, errors.New("seed: a password hash is required")
 	}
-	g := &gen{db: db, opt: opt, r: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)), ids: model.NewIDGen()}
+	g := &gen{db: db, opt: opt, r: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)), ids: model.NewExactIDs(db.Node())}
 	base := "https://" + opt.Domain
 	if strings.HasPrefix(opt.Domain, "localhost") || strings.HasPrefix(opt.Domain, "127.") {
 		base = "http://" + opt.Domain

@@ -63,6 +63,7 @@ type DB struct {
 	pool  *pgxpool.Pool // PostgreSQL only: for COPY and LISTEN
 	path  string        // SQLite file
 	ids   *model.IDGen
+	node  int64 // claimed by Migrate
 	clock model.Clock
 	log   *slog.Logger
 }

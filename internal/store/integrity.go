@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"parvis/internal/model"
 )
 
 // EngagementRow is one favourite, boost or reply, for the integrity scans.
@@ -17,19 +19,22 @@ type EngagementRow struct {
 	At        time.Time
 }
 
-// EngagementBetween returns the engagement made in [from, to): favourites,
-// boosts and replies, with the engaged post's author.
+// EngagementBetween returns the engagement recorded in [from, to):
+// favourites, boosts and replies, with the engaged post's author. Ids are
+// sortable by the time they were made, so the window is a range of primary
+// keys and needs no index on the creation times.
 func (q Q) EngagementBetween(ctx context.Context, from, to time.Time) ([]EngagementRow, error) {
+	lo, hi := model.IDAt(from), model.IDAt(to)
 	rows, err := q.q.QueryContext(ctx, `
 		SELECT 'favourite', f.account_id, f.post_id, p.account_id, f.created_at
-		FROM favourites f JOIN posts p ON p.id = f.post_id WHERE f.created_at >= $1 AND f.created_at < $2
+		FROM favourites f JOIN posts p ON p.id = f.post_id WHERE f.id >= $1 AND f.id < $2
 		UNION ALL
 		SELECT 'reblog', b.account_id, b.reblog_of_id, o.account_id, b.created_at
-		FROM posts b JOIN posts o ON o.id = b.reblog_of_id WHERE b.reblog_of_id IS NOT NULL AND b.created_at >= $1 AND b.created_at < $2
+		FROM posts b JOIN posts o ON o.id = b.reblog_of_id WHERE b.id >= $1 AND b.id < $2 AND b.reblog_of_id IS NOT NULL
 		UNION ALL
 		SELECT 'reply', r.account_id, r.in_reply_to_id, r.in_reply_to_account_id, r.created_at
-		FROM posts r WHERE r.in_reply_to_id IS NOT NULL AND r.in_reply_to_account_id IS NOT NULL
-		AND r.in_reply_to_account_id <> r.account_id AND r.created_at >= $1 AND r.created_at < $2`, ms(from), ms(to))
+		FROM posts r WHERE r.id >= $1 AND r.id < $2 AND r.in_reply_to_id IS NOT NULL AND r.in_reply_to_account_id IS NOT NULL
+		AND r.in_reply_to_account_id <> r.account_id`, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("load engagement: %w", err)
 	}

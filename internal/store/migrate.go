@@ -161,8 +161,12 @@ func (db *DB) claimNode(ctx context.Context) error {
 		return fmt.Errorf("claim a node number: %w", err)
 	}
 	db.ids.SetNode(v)
+	db.node = v
 	return nil
 }
+
+// Node is the node number this process claimed (0 before Migrate).
+func (db *DB) Node() int64 { return db.node }
 
 // SchemaVersion returns the highest applied migration, 0 for an empty database.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
