@@ -98,7 +98,15 @@ func buildParvis(t *testing.T) string {
 func startProcess(t *testing.T, bin, host string) *node {
 	t.Helper()
 	cfg := storetest.Config(t)
-	args := []string{"serve", "--listen", host + ":0", "--federation-allow-private", "--federation-http", "--log-level", "info"}
+	// The command a person testing federation on one machine runs:
+	// "--domain 127.0.0.2:8082" alone makes the instance listen there.
+	ln, err := net.Listen("tcp", host+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	args := []string{"serve", "--domain", addr, "--federation-allow-private", "--federation-http", "--log-level", "info"}
 	if cfg.URL != "" {
 		args = append(args, "--database", cfg.URL, "--data", t.TempDir())
 	} else {
@@ -272,7 +280,20 @@ var followForm = regexp.MustCompile(`formaction="/accounts/(\d+)/(?:follow|unfol
 // URL) and returns its id on this instance.
 func (b *browser) find(other *node, username string) int64 {
 	b.t.Helper()
-	b.get("/search?q=" + url.QueryEscape(other.url+"/@"+username))
+	return b.search(other, other.url+"/@"+username, username)
+}
+
+// findByAddress looks a remote account up by its address,
+// @username@domain, which its server resolves through WebFinger.
+func (b *browser) findByAddress(other *node, username string) int64 {
+	b.t.Helper()
+	return b.search(other, "@"+username+"@"+other.domain, username)
+}
+
+// search searches for query and returns the id here of username on other.
+func (b *browser) search(other *node, query, username string) int64 {
+	b.t.Helper()
+	b.get("/search?q=" + url.QueryEscape(query))
 	_, page := b.get("/@" + username + "@" + other.domain)
 	m := followForm.FindStringSubmatch(page)
 	if m == nil {

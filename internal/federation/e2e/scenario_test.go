@@ -62,8 +62,9 @@ func runScenario(t *testing.T, a, b *node) {
 			b.accountID("bob", ""), aliceOnB) == 1
 	})
 
-	// A locked account's request: carol approves it.
-	carolOnB := bob.find(a, "carol")
+	// A locked account's request: bob finds carol by her address (through
+	// WebFinger), and carol approves his request.
+	carolOnB := bob.findByAddress(a, "carol")
 	bob.post("/@carol@"+a.domain, "/accounts/"+model.FormatID(carolOnB)+"/follow", nil)
 	eventually(t, "carol receives bob's request", func() bool {
 		return a.count("SELECT COUNT(*) FROM follow_requests WHERE account_id = $1 AND target_id = $2",
