@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"mime/multipart"
@@ -240,11 +241,48 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	if r.Header.Get(fragmentHeader) == "post" {
+		h.publishedFragment(w, r, p, post)
+		return
+	}
 	next := f.Next
 	if next == "" {
 		next = threadPath(post, p.Actor.Account)
 	}
 	h.redirectFlash(w, r, next, "flash.published")
+}
+
+// publishedFragment answers parvis.js, which sent the compose form with
+// fetch, with the new post's HTML (201, its page in Location), so the
+// script shows it where the form was without a reload. A refused form
+// gets the whole page back as without the script, and the script takes
+// the message and the form from it.
+func (h *Handler) publishedFragment(w http.ResponseWriter, r *http.Request, p *Page, post *model.Post) {
+	loc := threadPath(post, p.Actor.Account)
+	v, err := h.svc.View(r.Context(), p.Actor, post.ID)
+	if err != nil {
+		// Published all the same: the script goes to the post's page.
+		h.log.Warn("view the published post", "err", err)
+		w.Header().Set("Location", loc)
+		w.WriteHeader(http.StatusCreated)
+		return
+	}
+	next := safeNextOrEmpty(r.PostFormValue("next"))
+	if next == "" {
+		next = loc
+	}
+	it := h.items(r.Context(), p, []*social.PostView{v}, next)[0]
+	var buf bytes.Buffer
+	if err := h.pages["thread"].ExecuteTemplate(&buf, "post", it); err != nil {
+		h.log.Error("render the published post", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Location", loc)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // slotFile is a file chosen in one of the form's file inputs.

@@ -170,7 +170,7 @@ func (p *Page) IsStaff() bool { return p.Actor.Is(model.RoleModerator) }
 func (p *Page) IsAdmin() bool { return p.Actor.Is(model.RoleAdmin) }
 
 // staticVersion changes when the binary changes, so browsers refetch CSS/JS.
-const staticVersion = "3"
+const staticVersion = "4"
 
 // page starts the Page of a request.
 func (h *Handler) page(r *http.Request, titleKey string) *Page {
