@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"insights":  {"an account's or a community's insights; run the insights jobs", runInsights},
 		"backup":    {"back up the database and media while the server runs", runBackup},
 		"restore":   {"restore a backup into an empty data directory or database", runRestore},
+		"bench":     {"load a running server through its API and measure it", runBench},
 	}
 }
 
