@@ -440,16 +440,25 @@ func (s *Service) report(ctx context.Context, sc store.InsightScope, scope insig
 		return nil, err
 	}
 
-	// Response figures.
+	// Response figures, from the reply inbox, without the flagged replies.
 	acc := sc.AccountID
 	if sc.CommunityID != 0 {
 		acc = 0
 	}
-	resp, err := s.Responses(ctx, acc, sc.CommunityID, p.Since, p.Until)
+	items, err := s.db.Read().InboxItemsIn(ctx, acc, sc.CommunityID, p.Since, p.Until)
 	if err != nil {
 		return nil, err
 	}
-	r.Response = insights.Response(resp)
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.PostID
+	}
+	flagged, err := s.db.Read().FlaggedReplies(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	items = slices.DeleteFunc(items, func(it store.InboxItem) bool { return flagged[it.PostID] })
+	r.Response = insights.Response(responseStats(items))
 
 	// Website.
 	if err := s.website(ctx, r, sc, p, c, posts, endFollowers, wm); err != nil {

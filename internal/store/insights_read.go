@@ -358,3 +358,33 @@ func (q Q) InfluenceOf(ctx context.Context, accountID int64) (map[string]Influen
 	}
 	return out, rows.Err()
 }
+
+// FlaggedReplies returns which of postIDs are replies whose engagement
+// integrity flagged (pending or confirmed), so that the response figures
+// leave them out as every other figure does.
+func (q Q) FlaggedReplies(ctx context.Context, postIDs []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for start := 0; start < len(postIDs); start += 500 {
+		chunk := postIDs[start:min(start+500, len(postIDs))]
+		query, args := inList(`SELECT p.id FROM posts p WHERE p.id IN (%s) AND p.in_reply_to_id IS NOT NULL
+			AND EXISTS (SELECT 1 FROM engagement_flags g WHERE g.kind = 'reply' AND g.account_id = p.account_id
+			AND g.post_id = p.in_reply_to_id AND g.status IN ('pending', 'confirmed'))`, chunk)
+		rows, err := q.q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("flagged replies: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("flagged replies: %w", err)
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("flagged replies: %w", err)
+		}
+	}
+	return out, nil
+}

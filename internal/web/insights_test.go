@@ -237,6 +237,10 @@ func TestInsightsScenario(t *testing.T) {
 	r2 := w.publish(alice, social.PostInput{Text: "Yes, we ship coffee beans everywhere in France.", InReplyToID: r1.ID})
 	w.at(day(3, 12, 0))
 	w.publish(carol, social.PostInput{Text: "Great coffee beans, I can confirm.", InReplyToID: r2.ID})
+	// dave's question is flagged too: it counts nowhere, not even in the
+	// reply inbox's figures.
+	w.publish(dave, social.PostInput{Text: "Is this the best coffee in town?", InReplyToID: p1.ID})
+	w.flag("reply", dave, p1, day(3, 12, 0))
 
 	// Tracked link: a click, a prefetch and a bot, which do not count.
 	w.at(day(3, 12, 30))
@@ -337,6 +341,8 @@ func TestInsightsScenario(t *testing.T) {
 	checkFloat(t, "applause rate", rep.ApplauseRate, 0.5)
 	checkFloat(t, "conversation per 1000 followers", rep.Per1000Followers.Conversation, 250)
 	checkInt(t, "discounted favourites", rep.Discounted.Favourites, 1)
+	checkInt(t, "discounted replies", rep.Discounted.Replies, 1)
+	checkInt(t, "discounted", rep.Discounted.Total, 2)
 
 	// Influence over the engagement graph: bob→alice (4), carol→alice (5),
 	// alice→bob (3). With d = 0.85 and 3 accounts, carol gets 0.05, and
