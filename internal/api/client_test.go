@@ -92,6 +92,11 @@ func TestMastodonClientScenario(t *testing.T) {
 	if err != nil || !slices.Equal(ids(newer), posted[1:3]) {
 		t.Errorf("min_id page: got %v (%v), want %v", ids(newer), err, posted[1:3])
 	}
+	// since_id gives the newest posts above it, min_id those right after it.
+	sinced, err := bob.c.GetTimelineHome(ctx, &mastodon.Pagination{SinceID: posted[10], Limit: 3})
+	if err != nil || !slices.Equal(ids(sinced), posted[:3]) {
+		t.Errorf("since_id page: got %v (%v), want %v", ids(sinced), err, posted[:3])
+	}
 	public, err := bob.c.GetTimelinePublic(ctx, true, &mastodon.Pagination{Limit: 3})
 	if err != nil || !slices.Equal(ids(public), posted[:3]) {
 		t.Errorf("local public timeline: got %v (%v), want %v", ids(public), err, posted[:3])
@@ -273,7 +278,7 @@ func TestMastodonClientScenario(t *testing.T) {
 	if err := bob.c.RevokeToken(ctx); err != nil {
 		t.Errorf("revoke: %v", err)
 	}
-	if w.vt.validated() < 50 {
+	if w.vt.on && w.vt.validated() < 50 {
 		t.Errorf("validated %d responses, want the whole scenario", w.vt.validated())
 	}
 }

@@ -435,7 +435,7 @@ func (sr *statusRenderer) status(v *social.PostView) Status {
 	s := Status{ID: model.FormatID(p.ID), CreatedAt: isoTime(p.CreatedAt), EditedAt: optTime(p.EditedAt),
 		Account: h.account(v.Account), Visibility: string(p.Visibility), Sensitive: p.Sensitive,
 		SpoilerText: p.SpoilerText, MediaAttachments: []MediaAttachment{}, Mentions: []Mention{}, Tags: []StatusTag{},
-		Emojis: []Emoji{}, ReblogsCount: p.ReblogsCount, FavouritesCount: p.FavouritesCount,
+		Emojis: []Emoji{}, ReblogsCount: v.ReblogsShown, FavouritesCount: v.FavouritesShown,
 		RepliesCount: p.RepliesCount, InReplyToID: optID(p.InReplyToID), InReplyToAccountID: optID(p.InReplyToAccountID),
 		Language: optString(p.Language)}
 	if s.Visibility == "" {

@@ -10,10 +10,19 @@ import (
 	"parvis/internal/social"
 )
 
-// errorBody is Mastodon's error entity.
+// errorBody is Mastodon's error entity. Details is the per-field detail
+// of a 422 (Mastodon's ValidationError); Parvis's messages name the field
+// in Error, so it is empty, but present, as the API description requires.
 type errorBody struct {
+	Error       string                   `json:"error"`
+	Description string                   `json:"error_description,omitempty"`
+	Details     map[string][]fieldDetail `json:"details,omitempty"`
+}
+
+// fieldDetail is one problem with one field of a 422.
+type fieldDetail struct {
 	Error       string `json:"error"`
-	Description string `json:"error_description,omitempty"`
+	Description string `json:"description"`
 }
 
 // Messages that Mastodon apps recognise.
@@ -70,6 +79,14 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 // writeJSON encodes v fully before writing anything, so an encoding error
 // becomes a clean 500 rather than half a body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if e, ok := v.(errorBody); ok && status == http.StatusUnprocessableEntity && e.Details == nil {
+		// Present even when empty: Mastodon's ValidationError requires it.
+		e.Details = map[string][]fieldDetail{}
+		v = struct {
+			errorBody
+			Details map[string][]fieldDetail `json:"details"`
+		}{e, e.Details}
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

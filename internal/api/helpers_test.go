@@ -113,9 +113,10 @@ func (r response) errorText(t *testing.T) string {
 	return e.Error
 }
 
-// call sends a raw request (no schema validation: some answers, like 400,
-// are Mastodon's but not in its description). body is a url.Values
-// (form), a []byte with its content type in ctype, or nil.
+// call sends a raw request, validated against the OpenAPI description
+// like the client library's (an error status the description omits for an
+// operation must still be an Error entity). body is a url.Values (form),
+// a []byte or string with its content type in ctype, or nil.
 func (w *world) call(method, path, token string, body any, ctype string) response {
 	w.t.Helper()
 	var rd io.Reader
@@ -137,7 +138,7 @@ func (w *world) call(method, path, token string, body any, ctype string) respons
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := w.http.Do(req)
 	if err != nil {
 		w.t.Fatalf("%s %s: %v", method, path, err)
 	}

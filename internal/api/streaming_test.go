@@ -116,13 +116,22 @@ func TestStreamingWithClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	warmUp(t, ctx, alice.c, ws, sse, tagged)
+	local, err := w.client("").StreamingPublic(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wsPublic, err := w.client("").NewWSClient().StreamingWSPublic(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warmUp(t, ctx, alice.c, ws, sse, tagged, local, wsPublic)
 
 	post, err := alice.c.PostStatus(ctx, &mastodon.Toot{Status: "a streamed post about #cats", Visibility: "public"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, ch := range map[string]chan mastodon.Event{"WebSocket user": ws, "SSE user": sse, "SSE hashtag": tagged} {
+	for name, ch := range map[string]chan mastodon.Event{"WebSocket user": ws, "SSE user": sse, "SSE hashtag": tagged,
+		"SSE public:local": local, "WebSocket public": wsPublic} {
 		e := nextEvent(t, ch, name, updateWith("a streamed post")).(*mastodon.UpdateEvent)
 		if e.Status.ID != post.ID || e.Status.Account.ID != alice.id {
 			t.Errorf("%s: got status %s by %s, want %s by alice", name, e.Status.ID, e.Status.Account.ID, post.ID)
@@ -168,17 +177,19 @@ func TestStreamingWithClient(t *testing.T) {
 			return ok && d.ID == post.ID
 		})
 	}
-	// The followers-only post never reached the anonymous hashtag stream.
-	for {
-		select {
-		case e := <-tagged:
-			if updateWith("for followers")(e) {
-				t.Fatalf("a followers-only post was streamed to an anonymous hashtag stream")
+	// The followers-only post never reached the anonymous public streams.
+	for name, ch := range map[string]chan mastodon.Event{"hashtag": tagged, "public:local": local, "WebSocket public": wsPublic} {
+	drain:
+		for {
+			select {
+			case e := <-ch:
+				if updateWith("for followers")(e) {
+					t.Fatalf("a followers-only post was streamed to an anonymous %s stream", name)
+				}
+			default:
+				break drain
 			}
-			continue
-		default:
 		}
-		break
 	}
 }
 
@@ -227,6 +238,7 @@ func TestWebSocketProtocol(t *testing.T) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("decode %s: %v", b, err)
 		}
+		w.vt.validatePayload(m.Event, m.Payload)
 		return m
 	}
 	send(map[string]string{"type": "subscribe", "stream": "list", "list": "1"})

@@ -45,6 +45,7 @@ func (w *world) openSSE(path, token string) chan sseEvent {
 			if v, ok := strings.CutPrefix(line, "event: "); ok {
 				name = v
 			} else if v, ok := strings.CutPrefix(line, "data: "); ok {
+				w.vt.validatePayload(name, v)
 				ch <- sseEvent{name, v}
 			}
 		}
