@@ -106,9 +106,17 @@ func (h *Handler) parseTemplates() error {
 			return "?"
 		},
 	}
+	funcs["traced"] = traced // tracing.go
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return fmt.Errorf("parse layout: %w", err)
+	}
+	shared := map[string]bool{}
+	for _, x := range base.Templates() {
+		shared[x.Name()] = true
+	}
+	if err := instrument(base, funcs, "", nil); err != nil {
+		return err
 	}
 	entries, err := fs.ReadDir(templateFS, "templates")
 	if err != nil {
@@ -125,6 +133,9 @@ func (h *Handler) parseTemplates() error {
 		}
 		if _, err := t.ParseFS(templateFS, "templates/"+name); err != nil {
 			return fmt.Errorf("parse %s: %w", name, err)
+		}
+		if err := instrument(t, funcs, strings.TrimSuffix(name, ".html")+":", shared); err != nil {
+			return err
 		}
 		h.pages[strings.TrimSuffix(name, ".html")] = t
 	}
