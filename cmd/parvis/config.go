@@ -62,6 +62,9 @@ type serveFlags struct {
 	// machine or network federate (loopback addresses, plain http).
 	federationAllowPrivate bool
 	federationHTTP         bool
+	// debugListen serves Go's profiler (net/http/pprof) on its own
+	// address, for an operator to profile a node under load.
+	debugListen string
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -79,6 +82,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	f.smtp.Password = env("PARVIS_SMTP_PASSWORD", "")
 	fs.StringVar(&f.smtp.From, "smtp-from", env("PARVIS_SMTP_FROM", ""), "sender address of e-mails (env PARVIS_SMTP_FROM)")
 	fs.StringVar(&f.smtp.TLS, "smtp-tls", env("PARVIS_SMTP_TLS", "starttls"), "starttls, tls or none (env PARVIS_SMTP_TLS)")
+	fs.StringVar(&f.debugListen, "debug-listen", env("PARVIS_DEBUG_LISTEN", ""), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off the public network (env PARVIS_DEBUG_LISTEN)")
 	fs.BoolVar(&f.federationAllowPrivate, "federation-allow-private", env("PARVIS_FEDERATION_ALLOW_PRIVATE", "") == "true",
 		"let federation reach loopback and private addresses, for instances testing together; never on a public server (env PARVIS_FEDERATION_ALLOW_PRIVATE)")
 	fs.BoolVar(&f.federationHTTP, "federation-http", env("PARVIS_FEDERATION_HTTP", "") == "true",

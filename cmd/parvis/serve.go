@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -57,11 +59,38 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		ln.Close()
 		return err
 	}
+	if f.debugListen != "" {
+		if err := serveDebug(ctx, f.debugListen, log); err != nil {
+			return err
+		}
+	}
 	log.Info("parvis is listening", "url", scheme+"://"+domain+"/", "address", ln.Addr().String(),
 		"database", string(db.Engine()), "startup_ms", time.Since(start).Milliseconds(), "version", version)
 	err = app.Server.Serve(ctx, ln)
 	log.Info("stopped")
 	return err
+}
+
+// serveDebug serves the profiler on its own listener until ctx ends.
+func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (--debug-listen): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	log.Info("profiler is listening", "address", ln.Addr().String())
+	return nil
 }
 
 // quietLogger is used by commands whose output is for people, not logs.
