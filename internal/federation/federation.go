@@ -186,6 +186,7 @@ func (f *Federation) RegisterWorkers(w *river.Workers) {
 	river.AddWorker(w, &deliverWorker{f: f})
 	river.AddWorker(w, &deliverBatchWorker{f: f})
 	river.AddWorker(w, &refreshWorker{f: f})
+	river.AddWorker(w, &updateActorWorker{f: f})
 	river.AddWorker(w, &sweepWorker{f: f})
 }
 

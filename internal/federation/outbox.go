@@ -26,6 +26,8 @@ func (f *Federation) registerHooks() {
 	f.svc.OnEngaged(f.onEngaged)
 	f.svc.OnDisengaged(f.onDisengaged)
 	f.svc.OnFollow(f.onFollow)
+	f.svc.OnProfileUpdated(f.onProfileUpdated)
+	f.svc.OnReported(f.onReported)
 }
 
 // send queues the delivery of act, by the local account actorID, to the

@@ -152,6 +152,9 @@ func (s *Service) UpdateCredentials(ctx context.Context, actor *Actor, in Creden
 		if err := tx.UpdateProfile(ctx, a); err != nil {
 			return err
 		}
+		if err := s.profileUpdated(ctx, tx, a); err != nil {
+			return err
+		}
 		if in.Privacy != nil || in.Sensitive != nil || in.Language != nil {
 			d, err := tx.PostingDefaults(ctx, actor.User.ID)
 			if err != nil {

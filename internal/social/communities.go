@@ -536,6 +536,9 @@ func (s *Service) ConfigureCommunity(ctx context.Context, actor *Actor, communit
 		if err := tx.UpdateProfile(ctx, a); err != nil {
 			return err
 		}
+		if err := s.profileUpdated(ctx, tx, a); err != nil {
+			return err
+		}
 		return tx.LogModeration(ctx, store.LogEntry{CommunityID: c.ID, ActorID: actor.Account.ID, Action: "configure", CreatedAt: s.now()})
 	})
 	return c, wrap("configure community", err)
@@ -849,7 +852,10 @@ func (s *Service) Report(ctx context.Context, actor *Actor, in ReportInput) (*st
 				return err
 			}
 		}
-		return tx.InsertReport(ctx, r)
+		if err := tx.InsertReport(ctx, r); err != nil {
+			return err
+		}
+		return s.reported(ctx, tx, r)
 	})
 	return r, wrap("report", err)
 }

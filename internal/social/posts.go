@@ -871,6 +871,9 @@ type hooks struct {
 	disengaged   []func(ctx context.Context, tx *store.Tx, e Engagement) error
 	follow       []func(ctx context.Context, tx *store.Tx, e FollowEvent) error
 	beforeFollow []func(ctx context.Context, tx *store.Tx, actor *Actor, target *model.Account) error
+	// profileUpdated and reported tell federation (federation_hooks.go).
+	profileUpdated []func(ctx context.Context, tx *store.Tx, a *model.Account) error
+	reported       []func(ctx context.Context, tx *store.Tx, r *store.Report) error
 	// viewed, profileViewed and connection feed insights (insights_hooks.go).
 	viewed        []func(ctx context.Context, viewer *Actor, views []*PostView)
 	profileViewed []func(ctx context.Context, viewer *Actor, accountID int64)

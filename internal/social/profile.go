@@ -54,6 +54,9 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *Actor, in ProfileInp
 		if err := tx.UpdateProfile(ctx, a); err != nil {
 			return err
 		}
+		if err := s.profileUpdated(ctx, tx, a); err != nil {
+			return err
+		}
 		out = a
 		return nil
 	})

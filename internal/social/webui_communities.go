@@ -161,6 +161,9 @@ func (s *Service) SetCommunityAvatar(ctx context.Context, actor *Actor, communit
 		if err := tx.UpdateProfile(ctx, c.Account); err != nil {
 			return err
 		}
+		if err := s.profileUpdated(ctx, tx, c.Account); err != nil {
+			return err
+		}
 		return tx.LogModeration(ctx, store.LogEntry{CommunityID: c.ID, ActorID: actor.Account.ID, Action: "set_avatar",
 			CreatedAt: s.now()})
 	}))
