@@ -24,6 +24,19 @@ import (
 // MaxLineBytes is the longest input line accepted.
 const MaxLineBytes = 1 << 20
 
+// Bounds on the whole input, so that a huge file ends with a clear error
+// rather than with the memory exhausted: edges of a graph (both directions
+// counted with --undirected), posts of a thread, bytes of text for topics.
+// Variables so that tests can lower them.
+var (
+	maxEdges       = 50_000_000
+	maxThreadPosts = 10_000_000
+	maxTopicsBytes = 64 << 20
+)
+
+// ErrTooLarge is returned, wrapped, when the input passes one of the bounds.
+var ErrTooLarge = errors.New("input too large")
+
 // ErrEmptyInput is returned, wrapped, when the input holds no data.
 var ErrEmptyInput = errors.New("empty input")
 
@@ -163,6 +176,13 @@ func RunInfluence(ctx context.Context, in io.Reader, out io.Writer, opt Influenc
 		if err != nil {
 			return fmt.Errorf("line %d: %w", l.n, err)
 		}
+		need := 1
+		if opt.Undirected && u != v {
+			need = 2
+		}
+		if len(edges)+need > maxEdges {
+			return fmt.Errorf("line %d: %w: more than %d edges", l.n, ErrTooLarge, maxEdges)
+		}
 		edges = append(edges, Edge{From: u, To: v, Weight: w})
 		if opt.Undirected && u != v {
 			edges = append(edges, Edge{From: v, To: u, Weight: w})
@@ -266,6 +286,9 @@ func RunThread(ctx context.Context, in io.Reader, out io.Writer) error {
 			p.Author = string(f[2])
 			withAuthors = true
 		}
+		if len(posts) >= maxThreadPosts {
+			return fmt.Errorf("line %d: %w: more than %d posts", l.n, ErrTooLarge, maxThreadPosts)
+		}
 		posts = append(posts, p)
 	}
 	if len(posts) == 0 {
@@ -328,6 +351,9 @@ func RunTopics(ctx context.Context, in io.Reader, out io.Writer, opt TopicsOptio
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+		}
+		if text.Len()+len(line)+1 > maxTopicsBytes {
+			return fmt.Errorf("line %d: %w: more than %d bytes of text", l.n, ErrTooLarge, maxTopicsBytes)
 		}
 		text.Write(line)
 		text.WriteByte('\n')

@@ -216,3 +216,33 @@ func FuzzRunInfluence(f *testing.F) {
 		_ = RunTopics(ctx, strings.NewReader(in), io.Discard, TopicsOptions{})
 	})
 }
+
+// TestRunTooLarge checks that inputs past the bounds end with a clear
+// error naming the line, not with the memory exhausted (the bounds are
+// lowered here; they are tens of millions of edges or posts and 64 MiB of
+// text).
+func TestRunTooLarge(t *testing.T) {
+	defer func(e, p, b int) { maxEdges, maxThreadPosts, maxTopicsBytes = e, p, b }(maxEdges, maxThreadPosts, maxTopicsBytes)
+	maxEdges, maxThreadPosts, maxTopicsBytes = 3, 3, 100
+	ctx := context.Background()
+	err := RunInfluence(ctx, strings.NewReader("a b\nb c\nc a\n"), io.Discard, InfluenceOptions{})
+	if err != nil {
+		t.Errorf("influence at the bound: %v", err)
+	}
+	err = RunInfluence(ctx, strings.NewReader("a b\nb c\nc a\na c\n"), io.Discard, InfluenceOptions{})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), "more than 3 edges") {
+		t.Errorf("influence past the bound: got %v", err)
+	}
+	err = RunInfluence(ctx, strings.NewReader("a b\nb c\n"), io.Discard, InfluenceOptions{Undirected: true})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("undirected influence past the bound: got %v", err)
+	}
+	err = RunThread(ctx, strings.NewReader("a -\nb a\nc a\nd a\n"), io.Discard)
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "line 4") {
+		t.Errorf("thread past the bound: got %v", err)
+	}
+	err = RunTopics(ctx, strings.NewReader(strings.Repeat("des pistes cyclables à Lyon\n", 10)), io.Discard, TopicsOptions{})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "more than 100 bytes") {
+		t.Errorf("topics past the bound: got %v", err)
+	}
+}

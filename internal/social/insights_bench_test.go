@@ -51,6 +51,7 @@ func BenchmarkInsightsIngest(b *testing.B) {
 			var viewer atomic.Int64
 			anonymous := &Actor{}
 			b.ResetTimer()
+			cpu := cpuTime()
 			for range b.N {
 				if parallel {
 					done := make(chan struct{})
@@ -75,6 +76,7 @@ func BenchmarkInsightsIngest(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*pages*len(views))/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(b.N*pages*len(views))/(cpuTime()-cpu).Seconds(), "events/cpu-s")
 		})
 	}
 }
@@ -233,6 +235,8 @@ func BenchmarkInsightsDashboard(b *testing.B) {
 			r.Website.Visits, r.Engagement.Total)
 	}
 	b.Run("month-of-1M-events", func(b *testing.B) {
+		cpu := cpuTime()
+		defer func() { reportCPU(b, cpu) }()
 		for range b.N {
 			if _, err := svc.AccountInsights(ctx, owner, a.ID, p); err != nil {
 				b.Fatal(err)
@@ -305,6 +309,68 @@ func BenchmarkInsightsInfluenceJob(b *testing.B) {
 			}
 			if run.EngagementLinks < favourites/2 {
 				b.Fatalf("got %d links", run.EngagementLinks)
+			}
+		}
+	})
+}
+
+// BenchmarkInsightsSeededCommunity measures, on a database made by "parvis
+// seed" (PARVIS_BENCH_DATA=/tmp/seed100k, read only), the busiest
+// community's last 30 days: "topics" reads its posts and the replies they
+// got, in that month and the month before, and extracts the keyphrases and
+// rising topics, as the report does; "report" is the whole JSON report of
+// the community (engagement, threads, topics, fans, growth, response).
+func BenchmarkInsightsSeededCommunity(b *testing.B) {
+	dir := os.Getenv("PARVIS_BENCH_DATA")
+	if dir == "" {
+		b.Skip("set PARVIS_BENCH_DATA to a seeded SQLite data directory")
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{SQLitePath: dir + "/parvis.db"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	svc := New(Config{Domain: "bench.example", Secret: []byte("bench secret")}, Deps{DB: db, Queue: jobs.NewQueue()})
+	var communityID, groupID, last int64
+	err = db.SQL().QueryRowContext(ctx, `SELECT p.community_id, c.account_id, MAX(p.created_at) FROM posts p
+		JOIN communities c ON c.id = p.community_id GROUP BY p.community_id, c.account_id ORDER BY COUNT(*) DESC LIMIT 1`).
+		Scan(&communityID, &groupID, &last)
+	if err != nil {
+		b.Fatal(err)
+	}
+	until := insights.Day(time.UnixMilli(last).UTC()).AddDate(0, 0, 1)
+	p := insights.Period{Since: until.AddDate(0, 0, -30), Until: until}
+	sc := store.InsightScope{AccountID: groupID, CommunityID: communityID}
+	posts, err := db.Read().ScopePosts(ctx, sc, p.Since, p.Until)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("community %d: %d posts in the month", communityID, len(posts))
+	b.Run("topics", func(b *testing.B) {
+		cpu := cpuTime()
+		defer func() { reportCPU(b, cpu) }()
+		for b.Loop() {
+			posts, err := db.Read().ScopePosts(ctx, sc, p.Since, p.Until)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var r insights.Report
+			if err := svc.topics(ctx, &r, sc, p, posts); err != nil {
+				b.Fatal(err)
+			}
+			if len(r.Topics) == 0 {
+				b.Fatal("no topics")
+			}
+		}
+	})
+	staff := &Actor{User: &model.User{ID: 1, Role: model.RoleAdmin}, Account: &model.Account{ID: 1}}
+	b.Run("report", func(b *testing.B) {
+		cpu := cpuTime()
+		defer func() { reportCPU(b, cpu) }()
+		for b.Loop() {
+			if _, err := svc.CommunityInsights(ctx, staff, communityID, p); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})
