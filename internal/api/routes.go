@@ -98,10 +98,14 @@ func (h *Handler) routes() http.Handler {
 	// Features Parvis does not have yet answer empty lists, which apps
 	// fetch on start and handle fine.
 	for _, p := range []string{"/api/v1/filters", "/api/v2/filters", "/api/v1/lists", "/api/v1/announcements",
-		"/api/v1/followed_tags", "/api/v1/trends/tags", "/api/v1/trends/statuses",
-		"/api/v1/trends/links", "/api/v1/scheduled_statuses"} {
+		"/api/v1/followed_tags", "/api/v1/trends/links", "/api/v1/scheduled_statuses"} {
 		mux.HandleFunc("GET "+p, h.public(h.emptyList))
 	}
+
+	// Trends, with flagged engagement left out.
+	mux.HandleFunc("GET /api/v1/trends", h.public(h.trendingTags))
+	mux.HandleFunc("GET /api/v1/trends/tags", h.public(h.trendingTags))
+	mux.HandleFunc("GET /api/v1/trends/statuses", h.public(h.trendingStatuses))
 
 	// Streaming: WebSocket at the root, server-sent events below it.
 	mux.HandleFunc("GET /api/v1/streaming", h.streamWebSocket)
