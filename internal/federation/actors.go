@@ -35,6 +35,7 @@ func (f *Federation) Handler() http.Handler {
 	mux.HandleFunc("GET /.well-known/webfinger", f.getWebFinger)
 	mux.HandleFunc("GET /.well-known/host-meta", f.getHostMeta)
 	mux.HandleFunc("GET /.well-known/host-meta.json", f.getHostMeta)
+	mux.HandleFunc("GET /c/{name}", f.getCommunity)
 	mux.HandleFunc("GET /", f.getAt)
 	return mux
 }
@@ -58,6 +59,20 @@ func (f *Federation) getAt(w http.ResponseWriter, r *http.Request) {
 	}
 	r.SetPathValue("id", id)
 	f.getNote(w, r)
+}
+
+// getCommunity serves a community's page (/c/name) to ActivityPub
+// clients: its Group actor, as Lemmy serves its communities.
+func (f *Federation) getCommunity(w http.ResponseWriter, r *http.Request) {
+	a, err := f.localActor(r)
+	if err == nil && !a.Group {
+		err = model.Errorf(model.ENOTFOUND, "community not found")
+	}
+	if err != nil {
+		f.fail(w, err)
+		return
+	}
+	f.getActor(w, r)
 }
 
 // writeDoc answers an ActivityPub document.

@@ -83,15 +83,24 @@ func TestWebFinger(t *testing.T) {
 
 	// The group's actor is a Group, and the community's page answers
 	// ActivityPub clients with it.
-	req := httptest.NewRequest(http.MethodGet, "https://parvis.example/@bread", nil)
-	req.Header.Set("Accept", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`)
+	for _, path := range []string{"/@bread", "/c/bread", "/users/bread"} {
+		req := httptest.NewRequest(http.MethodGet, "https://parvis.example"+path, nil)
+		req.Header.Set("Accept", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`)
+		rec := httptest.NewRecorder()
+		l.handler.ServeHTTP(rec, req)
+		o, err := ap.Decode(rec.Body.Bytes())
+		if err != nil || o.Type != ap.TypeGroup || o.ID != "https://parvis.example/users/bread" || o.PublicKey == nil ||
+			o.SharedInbox() == "" || o.Followers.IRI() == "" || o.Following.IRI() == "" || o.Featured.IRI() == "" ||
+			o.Outbox.IRI() == "" {
+			t.Errorf("%s: status %d, %v, %+v", path, rec.Code, err, o)
+		}
+	}
 	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "https://parvis.example/c/bob", nil)
+	req.Header.Set("Accept", ap.MediaType)
 	l.handler.ServeHTTP(rec, req)
-	o, err := ap.Decode(rec.Body.Bytes())
-	if err != nil || o.Type != ap.TypeGroup || o.ID != "https://parvis.example/users/bread" || o.PublicKey == nil ||
-		o.SharedInbox() == "" || o.Followers.IRI() == "" || o.Following.IRI() == "" || o.Featured.IRI() == "" ||
-		o.Outbox.IRI() == "" {
-		t.Errorf("community actor: status %d, %v, %+v", rec.Code, err, o)
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("/c/bob (a person): got %d, want 404", rec.Code)
 	}
 
 	for _, path := range []string{"/.well-known/host-meta", "/.well-known/host-meta.json"} {

@@ -119,14 +119,15 @@ func NewApp(ctx context.Context, db *store.DB, cfg AppConfig) (*App, error) {
 		Federation: fed, Insights: insights}, nil
 }
 
-// activityPubFirst sends the requests for an account's or a post's page
-// (/@name, /@name/id) that ask for ActivityPub to federation, and every
-// other request to the web UI: one URL is a web page for browsers and an
-// ActivityPub document for servers.
+// activityPubFirst sends the requests for an account's, a community's or
+// a post's page (/@name, /c/name, /@name/id) that ask for ActivityPub to
+// federation, and every other request to the web UI: one URL is a web page
+// for browsers and an ActivityPub document for servers.
 func activityPubFirst(ap, web http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/@") && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
-			federation.WantsActivityPub(r) {
+		community, isCommunity := strings.CutPrefix(r.URL.Path, "/c/")
+		if (strings.HasPrefix(r.URL.Path, "/@") || (isCommunity && !strings.Contains(community, "/"))) &&
+			(r.Method == http.MethodGet || r.Method == http.MethodHead) && federation.WantsActivityPub(r) {
 			ap.ServeHTTP(w, r)
 			return
 		}

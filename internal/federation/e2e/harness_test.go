@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -365,6 +367,30 @@ func (n *node) jobs() string {
 		b.WriteString(kind + " " + state + " " + strconv.Itoa(attempt) + " " + e + "\n")
 	}
 	return b.String()
+}
+
+// activityType fetches path as an ActivityPub client does (the
+// JSON-LD media type with the ActivityStreams profile) and returns the
+// document's type, or "" with the status when it is not one.
+func (n *node) activityType(path string) string {
+	n.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, n.url+path, nil)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	req.Header.Set("Accept", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		n.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Type string `json:"type"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK {
+		return fmt.Sprintf("status %d (%v)", resp.StatusCode, err)
+	}
+	return doc.Type
 }
 
 // count runs a COUNT query on the node's database.

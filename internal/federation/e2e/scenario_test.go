@@ -95,6 +95,10 @@ func runScenario(t *testing.T, a, b *node) {
 		t.Fatal(err)
 	}
 
+	if got := a.activityType("/@alice/" + model.FormatID(original.ID)); got != "Note" {
+		t.Errorf("GET alice's post page as ActivityPub: got type %q, want Note", got)
+	}
+
 	// A reply threads on both sides.
 	bob.post("/compose", "/compose", url.Values{"text": {"@alice@" + a.domain + " looks great, what flour?"},
 		"visibility": {"public"}, "in_reply_to": {model.FormatID(copyID)}})
@@ -137,6 +141,12 @@ func runScenario(t *testing.T, a, b *node) {
 	if _, err := a.svc.CreateCommunity(ctx, &social.Actor{User: aliceUser, Account: aliceAcc},
 		social.CommunityInput{Name: "bread", DisplayName: "Bread & Baking", Membership: "open"}); err != nil {
 		t.Fatalf("create community: %v", err)
+	}
+	// The web pages' URLs answer ActivityPub clients with the documents.
+	for path, typ := range map[string]string{"/@alice": "Person", "/c/bread": "Group", "/@bread": "Group"} {
+		if got := a.activityType(path); got != typ {
+			t.Errorf("GET %s as ActivityPub: got type %q, want %q", path, got, typ)
+		}
 	}
 	breadOnB := bob.find(a, "bread")
 	bob.post("/@bread@"+a.domain, "/accounts/"+model.FormatID(breadOnB)+"/follow", nil)
