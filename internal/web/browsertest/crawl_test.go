@@ -212,6 +212,14 @@ func shape(u *url.URL) string {
 	return digitsRE.ReplaceAllString(u.Path, "N") + "?" + strings.Join(keys, "&")
 }
 
+var namesRE = regexp.MustCompile(`^/(@|c/|tags/)[^/]+`)
+
+// kind is coarser than shape: whose page it is and what the query asks
+// do not matter, so that the browser checks each kind of page once.
+func kind(u *url.URL) string {
+	return namesRE.ReplaceAllString(digitsRE.ReplaceAllString(u.Path, "N"), "/${1}X")
+}
+
 // crawl follows the links of the pages that b can see, from start, and
 // returns the pages it found (at most perShape of each shape, at most
 // limit in all), in the order visited.

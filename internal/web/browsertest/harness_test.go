@@ -109,6 +109,20 @@ func launch(path string) {
 	shared.root = root
 }
 
+// needChromium returns the browser's path. Without a browser the test
+// skips, or fails when PARVIS_REQUIRE_BROWSER is set.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv("PARVIS_REQUIRE_BROWSER") != "" {
+			t.Fatal("no chromium found and PARVIS_REQUIRE_BROWSER is set: install it (apt-get install chromium)")
+		}
+		t.Skip("no chromium found: browser tests skipped (apt-get install chromium, or set PARVIS_CHROMIUM)")
+	}
+	return path
+}
+
 // chrome is the shared browser, seen from one test.
 type chrome struct {
 	t    *testing.T
@@ -120,13 +134,7 @@ type chrome struct {
 // the test skips, or fails when PARVIS_REQUIRE_BROWSER is set.
 func startChrome(t *testing.T, env *servertest.Env) *chrome {
 	t.Helper()
-	path := chromiumPath()
-	if path == "" {
-		if os.Getenv("PARVIS_REQUIRE_BROWSER") != "" {
-			t.Fatal("no chromium found and PARVIS_REQUIRE_BROWSER is set: install it (apt-get install chromium)")
-		}
-		t.Skip("no chromium found: browser tests skipped (apt-get install chromium, or set PARVIS_CHROMIUM)")
-	}
+	path := needChromium(t)
 	shared.once.Do(func() { launch(path) })
 	if shared.err != nil {
 		t.Fatal(shared.err)
