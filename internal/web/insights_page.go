@@ -186,7 +186,7 @@ func (h *Handler) insightsExport(w http.ResponseWriter, r *http.Request) {
 	var table *insightsTable
 	tables := insightsTables(p, rep, d)
 	for _, post := range rep.PostFigures {
-		if "post-"+post.ID == name {
+		if name == "post-"+post.ID || name == "post-links-"+post.ID {
 			tables = insightsPostTables(p, rep, &post)
 		}
 	}

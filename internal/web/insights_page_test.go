@@ -94,6 +94,18 @@ func TestInsightsDashboardPages(t *testing.T) {
 	if !strings.HasPrefix(recs[1][1], "'=cmd") {
 		t.Errorf("a cell starting with = is not defused: %q", recs[1][1])
 	}
+	// The drill-down's tables too: the post's figures and its links.
+	for _, table := range []string{"post-", "post-links-"} {
+		r := alice.Get("/insights/export/" + table + model.FormatID(p.ID) + ".csv?days=28")
+		recs, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+		if r.Status != http.StatusOK || err != nil || len(recs) < 2 {
+			t.Errorf("%s CSV: got %d %v %q", table, r.Status, err, r.Body)
+		}
+	}
+	if body := alice.Get("/insights/posts/" + model.FormatID(p.ID) + "?days=28").Body; !strings.Contains(body,
+		"/insights/export/post-links-"+model.FormatID(p.ID)+".csv?") {
+		t.Errorf("the drill-down offers no CSV of the post's links")
+	}
 	if r := alice.Get("/insights/export/nothing.csv"); r.Status != http.StatusNotFound {
 		t.Errorf("unknown table: got %d, want 404", r.Status)
 	}
