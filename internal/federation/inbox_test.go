@@ -3,6 +3,7 @@ package federation_test
 import (
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -95,6 +96,28 @@ func TestInboxRefusesBadSignatures(t *testing.T) {
 			body := `{"id":"https://evil.example/d/1","type":"Delete","actor":"https://evil.example/users/mallory",
 				"object":"https://mastodon.example/users/alice/statuses/1"}`
 			return l.signedRequest(mallory, "/inbox", []byte(body))
+		}, http.StatusUnauthorized},
+		{"key not owned: a key on one host naming an actor on another as its owner", func() *http.Request {
+			pemText, _ := httpsign.PublicKeyPEM(testKeys()[2])
+			stub, _ := json.Marshal(map[string]any{"id": "https://evil.example/users/stub", "type": "Person",
+				"publicKey": map[string]string{"id": "https://evil.example/users/stub#main-key",
+					"owner": alice.uri, "publicKeyPem": pemText}})
+			l.web.put("https://evil.example/users/stub", stub)
+			return l.signedRequest(&remote{uri: alice.uri, keyID: "https://evil.example/users/stub#main-key",
+				key: testKeys()[2]}, "/inbox", []byte(followBob))
+		}, http.StatusUnauthorized},
+		{"key not owned: a key id the actor does not publish", func() *http.Request {
+			return l.signedRequest(&remote{uri: alice.uri, keyID: alice.uri + "#other-key", key: testKeys()[1]},
+				"/inbox", []byte(followBob))
+		}, http.StatusUnauthorized},
+		{"dated ahead: signed ten minutes in the future", func() *http.Request {
+			future := &testClock{fixed: time.Now().Add(10 * time.Minute)}
+			s, _ := httpsign.NewSigner(alice.keyID, alice.key, future)
+			r := httptest.NewRequest(http.MethodPost, "https://parvis.example/inbox", strings.NewReader(followBob))
+			if err := s.Sign(r, []byte(followBob)); err != nil {
+				t.Fatal(err)
+			}
+			return r
 		}, http.StatusUnauthorized},
 		{"malformed JSON", func() *http.Request {
 			return l.signedRequest(alice, "/inbox", []byte(`{"type":"Follow",`))
