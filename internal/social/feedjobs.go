@@ -99,7 +99,13 @@ type rebuildFeedWorker struct {
 }
 
 func (w *rebuildFeedWorker) Work(ctx context.Context, job *river.Job[RebuildFeedArgs]) error {
-	return w.s.db.Tx(ctx, func(tx *store.Tx) error { return tx.RebuildFeed(ctx, job.Args.AccountID, feedRebuild) })
+	// The follow graph is read on a read connection first: on SQLite the
+	// one writer is then held for the writes only, not for the walk.
+	ids, err := w.s.db.Read().HomeIDsFromGraph(ctx, job.Args.AccountID, store.Page{Limit: feedRebuild})
+	if err != nil {
+		return err
+	}
+	return w.s.db.Tx(ctx, func(tx *store.Tx) error { return tx.ReplaceFeed(ctx, job.Args.AccountID, ids, feedRebuild) })
 }
 
 // MergeFeedArgs adds a newly followed account's recent posts to a feed.

@@ -65,6 +65,21 @@ func (q Q) HomeIDsFromGraph(ctx context.Context, readerID int64, p Page) ([]int6
 	if upper == 0 {
 		upper = IDFor(q.db.clock.Now().Add(time.Hour))
 	}
+	// Someone who follows accounts with few posts in all (most people)
+	// is served straight from the accounts' posts: the time windows
+	// would walk back through everyone's posts to find theirs.
+	var authored int64
+	if err := q.q.QueryRowContext(ctx, `SELECT COALESCE(SUM(a.statuses_count), 0) FROM accounts a
+		WHERE a.id = $1 OR a.id IN (SELECT target_id FROM follows WHERE account_id = $1)`, readerID).Scan(&authored); err != nil {
+		return nil, fmt.Errorf("home from graph: %w", err)
+	}
+	if authored <= graphDirectMax {
+		return q.queryIDs(ctx, `SELECT p.id FROM posts p
+			WHERE p.account_id IN (SELECT target_id FROM follows WHERE account_id = $1 UNION ALL SELECT $1)
+			AND p.id < $2 AND (p.visibility <> 'direct' OR p.account_id = $1
+				OR EXISTS (SELECT 1 FROM mentions m WHERE m.post_id = p.id AND m.account_id = $1))
+			ORDER BY p.id DESC LIMIT $3`, readerID, upper, p.Limit)
+	}
 	var oldest int64
 	if err := q.q.QueryRowContext(ctx, "SELECT COALESCE(MIN(id), 0) FROM posts").Scan(&oldest); err != nil {
 		return nil, fmt.Errorf("home from graph: %w", err)
@@ -85,6 +100,10 @@ func (q Q) HomeIDsFromGraph(ctx context.Context, readerID int64, p Page) ([]int6
 	return out, nil
 }
 
+// graphDirectMax is the most posts (all of the followed accounts' together)
+// that HomeIDsFromGraph reads directly rather than through time windows.
+const graphDirectMax = 20000
+
 // IDFor is the smallest id of a row created at t (ids are time-ordered).
 func IDFor(t time.Time) int64 { return t.UnixMilli() << 16 }
 
@@ -101,12 +120,32 @@ func (tx *Tx) RemoveAuthorFromFeed(ctx context.Context, readerID, authorID int64
 // RebuildFeed refills a reader's feed with the newest posts of the people
 // they follow (at most limit), and marks it valid.
 func (tx *Tx) RebuildFeed(ctx context.Context, readerID int64, limit int) error {
-	if _, err := tx.tx.ExecContext(ctx, "DELETE FROM home_feed WHERE account_id = $1", readerID); err != nil {
-		return fmt.Errorf("rebuild feed: %w", err)
-	}
 	ids, err := tx.HomeIDsFromGraph(ctx, readerID, Page{Limit: limit})
 	if err != nil {
 		return err
+	}
+	return tx.ReplaceFeed(ctx, readerID, ids, limit)
+}
+
+// ReplaceFeed is RebuildFeed with the timeline read beforehand (ids, newest
+// first, as HomeIDsFromGraph gives them), outside the write transaction, so
+// that SQLite's one writer is held for the writes only. What was posted
+// since that read is added here.
+func (tx *Tx) ReplaceFeed(ctx context.Context, readerID int64, ids []int64, limit int) error {
+	if len(ids) > 0 {
+		newer, err := tx.HomeIDsFromGraph(ctx, readerID, Page{SinceID: ids[0], Limit: limit})
+		if err != nil {
+			return err
+		}
+		if len(newer) > 0 {
+			ids = append(newer, ids...)
+			if len(ids) > limit {
+				ids = ids[:limit]
+			}
+		}
+	}
+	if _, err := tx.tx.ExecContext(ctx, "DELETE FROM home_feed WHERE account_id = $1", readerID); err != nil {
+		return fmt.Errorf("rebuild feed: %w", err)
 	}
 	posts, err := tx.PostsByIDs(ctx, ids)
 	if err != nil {
