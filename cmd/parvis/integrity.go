@@ -33,7 +33,7 @@ func integrityScan(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("integrity scan", io)
 	f.register(fs)
 	since := fs.Duration("since", 0, "judge the engagement of this last period (0: since the last scan)")
-	lookback := fs.Duration("lookback", 30*24*time.Hour, "context before the judged period")
+	lookback := fs.Duration("lookback", 7*24*time.Hour, "context before the judged period")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ import (
 
 // scanLookback is how much engagement before the new one a scan looks at:
 // the context dense blocks and rings need.
-const scanLookback = 30 * 24 * time.Hour
+const scanLookback = 7 * 24 * time.Hour
 
 // ScanReport says what a scan did.
 type ScanReport struct {
@@ -39,7 +39,7 @@ type ScanOptions struct {
 	// Since is the start of the new engagement to judge; zero continues
 	// from the last scan (or the lookback on the first).
 	Since time.Time
-	// Lookback is the context before Since (default 30 days).
+	// Lookback is the context before Since (default 7 days).
 	Lookback time.Duration
 	Config   *integrity.Config
 }
