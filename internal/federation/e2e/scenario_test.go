@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +27,11 @@ func TestFederationBetweenProcesses(t *testing.T) {
 }
 
 // TestFederationInProcess is the same scenario with both instances in the
-// test process: quicker to debug.
+// test process, their logs in the test's: quicker to debug, and run only
+// when PARVIS_E2E_INPROCESS=1, to keep the suite short.
 func TestFederationInProcess(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs two instances")
+	if testing.Short() || os.Getenv("PARVIS_E2E_INPROCESS") != "1" {
+		t.Skip("runs two instances; set PARVIS_E2E_INPROCESS=1")
 	}
 	a := startInProcess(t, "127.0.0.1")
 	b := startInProcess(t, "127.0.0.2")
