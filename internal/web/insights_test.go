@@ -405,6 +405,24 @@ func TestInsightsScenario(t *testing.T) {
 	checkInt(t, "inbox items", int64(rep.Response.Items), 1)
 	checkFloat(t, "median first reply", rep.Response.MedianFirstReplySec, 1800)
 
+	// One post's figures: P1 was seen by bob (twice, on two days), carol and
+	// the anonymous visitor; bob's reply, carol's boost, bob's favourite;
+	// one click; the visit through its link; a chain of 4 posts.
+	status, _, body = w.request("GET", "/api/parvis/v1/insights/posts/"+model.FormatID(p1.ID)+
+		"?since=2025-03-03&until=2025-03-05", http.Header{"Authorization": {"Bearer " + tok}}, "")
+	var pf insights.PostFigures
+	if status != http.StatusOK || json.Unmarshal([]byte(body), &pf) != nil {
+		t.Fatalf("post report: got %d %s", status, body)
+	}
+	checkInt(t, "post impressions", pf.Impressions, 4)
+	checkInt(t, "post replies", pf.Replies, 1)
+	checkInt(t, "post boosts", pf.Reblogs, 1)
+	checkInt(t, "post favourites", pf.Favourites, 1)
+	checkInt(t, "post clicks", pf.Clicks, 1)
+	checkInt(t, "post visits", pf.Visits, 1)
+	checkInt(t, "post thread size", int64(pf.Thread.Size), 4)
+	checkFloat(t, "post engagement rate", pf.Engagement, 3.0/4)
+
 	// Only alice and the staff may read it.
 	bobTok := w.token("bob", "read")
 	if status, _, _ := w.request("GET", "/api/parvis/v1/insights/accounts/"+model.FormatID(alice.Account.ID),
