@@ -275,6 +275,12 @@ func TestInsightsScenario(t *testing.T) {
 	w.at(day(4, 9, 0))
 	_, err = w.svc.Follow(w.ctx, dave, alice.Account.ID, social.FollowOptions{})
 	w.must("follow", err)
+	// alice and carol connect.
+	w.at(day(4, 9, 30))
+	_, err = w.svc.RequestConnection(w.ctx, alice, carol.Account.ID, "")
+	w.must("request a connection", err)
+	_, err = w.svc.AnswerConnection(w.ctx, carol, alice.Account.ID, true)
+	w.must("accept the connection", err)
 	w.at(day(4, 10, 0))
 	p2 := w.publish(alice, social.PostInput{Text: "Nos grains de café sont torréfiés chaque matin dans notre boutique.",
 		Language: "fr"})
@@ -374,6 +380,13 @@ func TestInsightsScenario(t *testing.T) {
 	}
 	if len(got) != 3 || got[0] != 2 || got[1] != 3 || got[2] != 2 || rep.Growth.Followers[0].Date != "2025-03-03" {
 		t.Errorf("followers: got %+v, want 2, 3, 2 from 2025-03-03", rep.Growth.Followers)
+	}
+	got = nil
+	for _, p := range rep.Growth.Connections {
+		got = append(got, p.Value)
+	}
+	if len(got) != 3 || got[0] != 0 || got[1] != 1 || got[2] != 1 {
+		t.Errorf("connections: got %+v, want 0, 1, 1", rep.Growth.Connections)
 	}
 	checkInt(t, "new followers", rep.Growth.NewFollowers, 3)
 	checkInt(t, "lost followers", rep.Growth.LostFollowers, 1)
