@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"parvis/internal/perf"
 	"parvis/internal/social"
 )
 
@@ -14,7 +15,7 @@ import (
 func BenchmarkIntegrityScanDay(b *testing.B) {
 	svc, db := benchWorld(b)
 	ctx := context.Background()
-	b.ResetTimer()
+	cpu := perf.CPUTime()
 	for b.Loop() {
 		rep, err := svc.IntegrityScan(ctx, social.ScanOptions{Since: db.Now().Add(-24 * time.Hour), Lookback: 7 * 24 * time.Hour})
 		if err != nil {
@@ -22,4 +23,5 @@ func BenchmarkIntegrityScanDay(b *testing.B) {
 		}
 		b.ReportMetric(float64(rep.Engagements), "engagements")
 	}
+	b.ReportMetric((perf.CPUTime() - cpu).Seconds()/float64(b.N), "cpu-s/op")
 }
