@@ -23,5 +23,5 @@ func BenchmarkIntegrityScanDay(b *testing.B) {
 		}
 		b.ReportMetric(float64(rep.Engagements), "engagements")
 	}
-	b.ReportMetric((perf.CPUTime() - cpu).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((perf.CPUTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 }
