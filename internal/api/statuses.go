@@ -311,6 +311,11 @@ func (h *Handler) statusSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := v.Shown().Post
+	// As in Mastodon, a post's source is for its author, who edits it.
+	if a := actor(r); a.Account == nil || p.AccountID != a.Account.ID {
+		h.fail(w, r, model.Errorf(model.ENOTFOUND, "status not found"))
+		return
+	}
 	reply(w, StatusSource{ID: model.FormatID(p.ID), Text: p.Text, SpoilerText: p.SpoilerText})
 }
 
