@@ -55,6 +55,8 @@ type Service struct {
 	linkRewriter func(authorID, postID int64, index int, raw string) string
 	// resolver finds remote accounts on their servers (federation).
 	resolver func(ctx context.Context, query string) (*model.Account, error)
+	// candidates keeps people-you-may-know candidates a while (suggestions.go).
+	candidates *candidateCache
 }
 
 // Deps are the service's collaborators.
@@ -83,7 +85,7 @@ func New(cfg Config, d Deps) *Service {
 	}
 	s := &Service{db: d.DB, queue: d.Queue, mailer: d.Mailer, clock: d.DB.Clock(), log: d.Logger, cfg: cfg,
 		limits: DefaultLimits(), media: d.Media, events: d.Events,
-		outbound: d.Outbound}
+		outbound: d.Outbound, candidates: &candidateCache{m: map[int64]cachedCandidates{}}}
 	if s.events == nil {
 		s.events = NewLocalBroker()
 	}

@@ -3,6 +3,7 @@ package social
 import (
 	"context"
 	"sort"
+	"sync"
 	"time"
 
 	"parvis/internal/model"
@@ -29,45 +30,9 @@ func (s *Service) Suggestions(ctx context.Context, actor *Actor, limit int) ([]S
 	}
 	q := s.db.Read()
 	me := actor.Account.ID
-	fof, err := q.FriendsOfFriends(ctx, me, 4*limit)
+	cands, err := s.suggestionCandidates(ctx, q, me, limit)
 	if err != nil {
 		return nil, err
-	}
-	groups, err := q.SharedCommunities(ctx, me, 4*limit)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := q.SharedInterests(ctx, me, model.IDAt(s.now().Add(-60*24*time.Hour)), 4*limit)
-	if err != nil {
-		return nil, err
-	}
-	type cand struct {
-		score   float64
-		sources []string
-	}
-	cands := map[int64]*cand{}
-	get := func(id int64) *cand {
-		c := cands[id]
-		if c == nil {
-			c = &cand{}
-			cands[id] = c
-		}
-		return c
-	}
-	for _, c := range fof {
-		x := get(c.AccountID)
-		x.score += c.FriendsScore
-		x.sources = append(x.sources, "friends_of_friends")
-	}
-	for id, n := range groups {
-		x := get(id)
-		x.score += 0.5 * float64(n)
-		x.sources = append(x.sources, "shared_communities")
-	}
-	for id, n := range tags {
-		x := get(id)
-		x.score += 0.25 * float64(n)
-		x.sources = append(x.sources, "shared_interests")
 	}
 	ids := make([]int64, 0, len(cands))
 	for id := range cands {
@@ -121,6 +86,94 @@ func (s *Service) Suggestions(ctx context.Context, actor *Actor, limit int) ([]S
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// candidate is an account suggested to someone, before what they already
+// follow, connected with, blocked or dismissed is left out.
+type candidate struct {
+	score   float64
+	sources []string
+}
+
+// Candidates are kept a while per account: friends of friends read
+// thousands of edges, and people ask again as they page and come back. The
+// entry is recomputed when the account's follows or connections change;
+// exclusions are always applied afresh.
+const (
+	candidatesTTL  = 10 * time.Minute
+	candidatesKept = 2000 // accounts
+)
+
+type candidateCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedCandidates
+}
+
+type cachedCandidates struct {
+	at      time.Time
+	version [3]int64 // following, connections, limit
+	cands   map[int64]candidate
+}
+
+// suggestionCandidates gathers and scores the candidates of an account.
+func (s *Service) suggestionCandidates(ctx context.Context, q store.Q, me int64, limit int) (map[int64]candidate, error) {
+	acc, err := q.AccountByID(ctx, me)
+	if err != nil {
+		return nil, err
+	}
+	nconn, err := q.CountConnections(ctx, me)
+	if err != nil {
+		return nil, err
+	}
+	version := [3]int64{acc.FollowingCount, nconn, int64(limit)}
+	now := s.now()
+	s.candidates.mu.Lock()
+	c, ok := s.candidates.m[me]
+	s.candidates.mu.Unlock()
+	if ok && c.version == version && now.Sub(c.at) < candidatesTTL {
+		return c.cands, nil
+	}
+	fof, err := q.FriendsOfFriends(ctx, me, 4*limit)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := q.SharedCommunities(ctx, me, 4*limit)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := q.SharedInterests(ctx, me, model.IDAt(now.Add(-60*24*time.Hour)), 4*limit)
+	if err != nil {
+		return nil, err
+	}
+	cands := map[int64]candidate{}
+	add := func(id int64, score float64, source string) {
+		x := cands[id]
+		x.score += score
+		x.sources = append(x.sources, source)
+		cands[id] = x
+	}
+	for _, c := range fof {
+		add(c.AccountID, c.FriendsScore, "friends_of_friends")
+	}
+	for id, n := range groups {
+		add(id, 0.5*float64(n), "shared_communities")
+	}
+	for id, n := range tags {
+		add(id, 0.25*float64(n), "shared_interests")
+	}
+	s.candidates.mu.Lock()
+	defer s.candidates.mu.Unlock()
+	if len(s.candidates.m) >= candidatesKept {
+		var oldest int64
+		for id, e := range s.candidates.m {
+			if oldest == 0 || e.at.Before(s.candidates.m[oldest].at) {
+				oldest = id
+			}
+		}
+		delete(s.candidates.m, oldest)
+	}
+	s.candidates.m[me] = cachedCandidates{at: now, version: version, cands: cands}
+	return cands, nil
 }
 
 // DismissSuggestion stops suggesting an account.

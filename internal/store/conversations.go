@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 )
 
@@ -253,44 +256,121 @@ type Candidate struct {
 	SharedInterest int     // hashtags in common
 }
 
+// FriendsOfFriendsBudget bounds the work of FriendsOfFriends: how many
+// edges are read out of the account's neighbours.
+const FriendsOfFriendsBudget = 8000
+
 // FriendsOfFriends scores the accounts two steps away from accountID in the
 // undirected graph of connections and follows with Adamic–Adar: each common
 // neighbour z adds 1/ln(degree(z)), so a friend with few friends says more
-// than a hub. Accounts already followed or connected, dismissed ones and
-// accountID itself are left out.
+// than a hub. Someone with thousands of neighbours would make this read
+// every edge of all of them; the neighbours are instead taken from the
+// smallest degree up until FriendsOfFriendsBudget edges are read, which
+// leaves out the hubs, whose edges weigh least. Accounts already followed or
+// connected, dismissed or blocked ones and accountID itself are left out.
+// The scoring is done here rather than in SQL: a GROUP BY over tens of
+// thousands of joined rows costs SQLite ten times more.
 func (q Q) FriendsOfFriends(ctx context.Context, accountID int64, limit int) ([]Candidate, error) {
-	rows, err := q.q.QueryContext(ctx, `
-		WITH n1 AS (
+	type neighbour struct {
+		id     int64
+		degree int64
+	}
+	var ns []neighbour
+	rows, err := q.q.QueryContext(ctx, `WITH n1 AS (
 			SELECT target_id AS z FROM follows WHERE account_id = $1
 			UNION SELECT account_b FROM connections WHERE account_a = $1
 			UNION SELECT account_a FROM connections WHERE account_b = $1
-		),
-		n2 AS (
-			SELECT n1.z, f.target_id AS v FROM n1 JOIN follows f ON f.account_id = n1.z
-			UNION SELECT n1.z, c.account_b FROM n1 JOIN connections c ON c.account_a = n1.z
-			UNION SELECT n1.z, c.account_a FROM n1 JOIN connections c ON c.account_b = n1.z
 		)
-		SELECT n2.v, SUM(1.0 / (1.0 + ln(2.0 + a.following_count + a.followers_count))) AS score
-		FROM n2 JOIN accounts a ON a.id = n2.z
-		WHERE n2.v <> $1
-		AND n2.v NOT IN (SELECT z FROM n1)
-		AND n2.v NOT IN (SELECT target_id FROM suggestion_dismissals WHERE account_id = $1)
-		AND n2.v NOT IN (SELECT target_id FROM blocks WHERE account_id = $1)
-		AND n2.v NOT IN (SELECT account_id FROM blocks WHERE target_id = $1)
-		GROUP BY n2.v ORDER BY score DESC, n2.v LIMIT $2`, accountID, limit)
+		SELECT n1.z, a.following_count + a.followers_count FROM n1 JOIN accounts a ON a.id = n1.z`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("friends of friends: %w", err)
 	}
-	defer rows.Close()
-	var out []Candidate
 	for rows.Next() {
-		var c Candidate
-		if err := rows.Scan(&c.AccountID, &c.FriendsScore); err != nil {
+		var n neighbour
+		if err := rows.Scan(&n.id, &n.degree); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("friends of friends: %w", err)
 		}
-		out = append(out, c)
+		ns = append(ns, n)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("friends of friends: %w", err)
+	}
+	excluded := map[int64]bool{accountID: true}
+	for _, n := range ns {
+		excluded[n.id] = true
+	}
+	others, err := q.queryIDs(ctx, `SELECT target_id FROM suggestion_dismissals WHERE account_id = $1
+		UNION SELECT target_id FROM blocks WHERE account_id = $1
+		UNION SELECT account_id FROM blocks WHERE target_id = $1`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range others {
+		excluded[id] = true
+	}
+	slices.SortFunc(ns, func(a, b neighbour) int {
+		if a.degree != b.degree {
+			return cmp.Compare(a.degree, b.degree)
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	weight := map[int64]float64{}
+	var chosen []int64
+	var spent int64
+	for _, n := range ns {
+		if spent >= FriendsOfFriendsBudget {
+			break
+		}
+		spent += n.degree
+		chosen = append(chosen, n.id)
+		weight[n.id] = 1 / (1 + math.Log(2+float64(n.degree)))
+	}
+	score := map[int64]float64{}
+	seen := map[[2]int64]bool{}
+	for start := 0; start < len(chosen); start += 400 {
+		part := chosen[start:min(start+400, len(chosen))]
+		// UNION ALL: the pairs are made unique here, at a tenth of the
+		// cost of SQLite's temporary B-tree.
+		query, args := inList(`SELECT account_id, target_id FROM follows WHERE account_id IN (%[1]s)
+			UNION ALL SELECT account_a, account_b FROM connections WHERE account_a IN (%[1]s)
+			UNION ALL SELECT account_b, account_a FROM connections WHERE account_b IN (%[1]s)`, part)
+		rows, err := q.q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("friends of friends: %w", err)
+		}
+		for rows.Next() {
+			var z, v int64
+			if err := rows.Scan(&z, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("friends of friends: %w", err)
+			}
+			if excluded[v] || seen[[2]int64{z, v}] {
+				continue
+			}
+			seen[[2]int64{z, v}] = true
+			score[v] += weight[z]
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("friends of friends: %w", err)
+		}
+	}
+	out := make([]Candidate, 0, len(score))
+	for id, sc := range score {
+		out = append(out, Candidate{AccountID: id, FriendsScore: sc})
+	}
+	slices.SortFunc(out, func(a, b Candidate) int {
+		if a.FriendsScore != b.FriendsScore {
+			return cmp.Compare(b.FriendsScore, a.FriendsScore)
+		}
+		return cmp.Compare(a.AccountID, b.AccountID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 // SharedCommunities counts, for accounts sharing communities with
