@@ -1,6 +1,10 @@
 package integrity
 
-import "context"
+import (
+	"context"
+	"errors"
+	"sync"
+)
 
 // Config selects and tunes the detectors Detect runs; a detector whose
 // Enable flag is false is skipped.
@@ -36,34 +40,35 @@ func DefaultConfig() Config {
 
 // Detect runs the enabled detectors on ds and returns their findings,
 // ordered by signal and then most suspicious first. Dense blocks that fail
-// their BlockTest are not findings.
+// their BlockTest are not findings. The detectors only read ds, so they run
+// side by side, one goroutine each.
 func Detect(ctx context.Context, ds Dataset, cfg Config) ([]Finding, error) {
-	var out []Finding
-	if cfg.EnableBlocks {
-		fs, err := denseBlockFindings(ctx, ds.Edges, cfg.DenseBlocks)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fs...)
-	}
 	type step struct {
 		on  bool
 		run func() ([]Finding, error)
 	}
 	steps := []step{
+		{cfg.EnableBlocks, func() ([]Finding, error) { return denseBlockFindings(ctx, ds.Edges, cfg.DenseBlocks) }},
 		{cfg.EnableLockstep, func() ([]Finding, error) { return Lockstep(ctx, ds.Edges, cfg.Lockstep) }},
 		{cfg.EnableSerial, func() ([]Finding, error) { return Serial(ctx, ds.Edges, cfg.Serial) }},
 		{cfg.EnableRings, func() ([]Finding, error) { return Rings(ctx, ds.Edges, cfg.Rings) }},
 		{cfg.EnableBursts, func() ([]Finding, error) { return Bursts(ctx, ds, cfg.Bursts) }},
 	}
-	for _, s := range steps {
+	found := make([][]Finding, len(steps))
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, s := range steps {
 		if !s.on {
 			continue
 		}
-		fs, err := s.run()
-		if err != nil {
-			return nil, err
-		}
+		wg.Go(func() { found[i], errs[i] = s.run() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, fs := range found {
 		out = append(out, fs...)
 	}
 	sortFindings(out)
