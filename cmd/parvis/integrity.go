@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"parvis/internal/progress"
 	"parvis/internal/social"
 )
 
@@ -49,8 +50,29 @@ func integrityScan(ctx context.Context, args []string, io stdio) error {
 	if *since > 0 {
 		o.Since = db.Now().Add(-*since)
 	}
-	fmt.Fprintln(io.err, "scanning...")
+	// One bar per stage, with its rate and time left.
+	bars := map[string]*progress.Bar{}
+	last := map[string]int64{}
+	units := map[string]string{"read": "engagements", "detect": "passes", "flag": "findings"}
+	o.Progress = func(stage string, done, total int64) {
+		bar := bars[stage]
+		if bar == nil {
+			for _, earlier := range bars { // a new stage ends the others
+				earlier.Done()
+			}
+			bar = progress.New(io.err, "integrity "+stage, units[stage], total)
+			bars[stage] = bar
+		}
+		bar.Add(done - last[stage])
+		last[stage] = done
+		if total > 0 && done >= total {
+			bar.Done()
+		}
+	}
 	rep, err := svc.IntegrityScan(ctx, o)
+	for _, bar := range bars {
+		bar.Done()
+	}
 	if err != nil {
 		return err
 	}

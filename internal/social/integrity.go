@@ -42,6 +42,16 @@ type ScanOptions struct {
 	// Lookback is the context before Since (default 7 days).
 	Lookback time.Duration
 	Config   *integrity.Config
+	// Progress, if set, is told how far each stage is: "read" (engagement
+	// rows loaded; the total is 0 while unknown), "detect" (0 then 1),
+	// "flag" (findings written).
+	Progress func(stage string, done, total int64)
+}
+
+func (o ScanOptions) progress(stage string, done, total int64) {
+	if o.Progress != nil {
+		o.Progress(stage, done, total)
+	}
 }
 
 // IntegrityScan runs the detectors on the engagement since the last scan
@@ -66,11 +76,13 @@ func (s *Service) IntegrityScan(ctx context.Context, o ScanOptions) (ScanReport,
 		lookback = scanLookback
 	}
 	from := since.Add(-lookback)
+	o.progress("read", 0, 0)
 	rows, err := q.EngagementBetween(ctx, from, now.Add(time.Millisecond))
 	if err != nil {
 		return ScanReport{}, err
 	}
 	rep := ScanReport{From: since, To: now, Engagements: len(rows)}
+	o.progress("read", int64(len(rows)), int64(len(rows)))
 	ds := integrity.Dataset{Edges: make([]integrity.Edge, 0, len(rows)), Accounts: map[int64]integrity.AccountFacts{}}
 	var accountIDs []int64
 	seen := map[int64]bool{}
@@ -100,17 +112,20 @@ func (s *Service) IntegrityScan(ctx context.Context, o ScanOptions) (ScanReport,
 	if o.Config != nil {
 		cfg = *o.Config
 	}
+	o.progress("detect", 0, 1)
 	findings, err := integrity.Detect(ctx, ds, cfg)
 	if err != nil {
 		return rep, err
 	}
+	o.progress("detect", 1, 1)
 	// Index the engagement so each finding flags the engagement it is about.
 	byAccount := map[int64][]store.EngagementRow{}
 	for _, r := range rows {
 		byAccount[r.AccountID] = append(byAccount[r.AccountID], r)
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		for _, f := range findings {
+		for i, f := range findings {
+			o.progress("flag", int64(i), int64(len(findings)))
 			// A finding about engagement that is all older than this scan's
 			// new engagement was already judged by an earlier scan.
 			if time.Unix(f.To, 0).Before(since) && f.To != 0 {
@@ -164,6 +179,7 @@ func (s *Service) IntegrityScan(ctx context.Context, o ScanOptions) (ScanReport,
 			rep.Findings++
 			rep.Flagged += added
 		}
+		o.progress("flag", int64(len(findings)), int64(len(findings)))
 		return tx.SetCursor(ctx, "scan", now.UnixMilli(), now)
 	})
 	rep.Elapsed = time.Since(start)
