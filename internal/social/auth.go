@@ -453,7 +453,12 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		if err != nil {
 			return err
 		}
-		return tx.SetPassword(ctx, userID, hash, "")
+		if err := tx.SetPassword(ctx, userID, hash, ""); err != nil {
+			return err
+		}
+		// A reset recovers the account: apps that whoever held it
+		// granted access lose it, as every session does.
+		return tx.RevokeUserTokens(ctx, userID, s.now())
 	}))
 }
 

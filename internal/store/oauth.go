@@ -228,3 +228,13 @@ func (tx *Tx) RevokeOAuthToken(ctx context.Context, hash string, appID int64, no
 	n, _ := res.RowsAffected()
 	return n > 0, nil
 }
+
+// RevokeUserTokens revokes every access token of a user (after a password
+// reset: whoever held the account may have granted apps access).
+func (tx *Tx) RevokeUserTokens(ctx context.Context, userID int64, now time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, "UPDATE oauth_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at = 0", ms(now), userID)
+	if err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	return nil
+}
