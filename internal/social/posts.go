@@ -385,6 +385,16 @@ func (s *Service) writeBody(ctx context.Context, tx *store.Tx, p *model.Post, d 
 // checkMedia verifies that attachments belong to the actor and are not
 // used by another post.
 func (s *Service) checkMedia(ctx context.Context, tx *store.Tx, actor *Actor, ids []int64, postID int64) error {
+	// Someone who asked for it may not post an image without a
+	// description.
+	requireAlt := false
+	if len(ids) > 0 && actor.User != nil {
+		on, err := tx.RequireAltText(ctx, actor.User.ID)
+		if err != nil {
+			return err
+		}
+		requireAlt = on
+	}
 	seen := map[int64]bool{}
 	for _, id := range ids {
 		if seen[id] {
@@ -397,6 +407,9 @@ func (s *Service) checkMedia(ctx context.Context, tx *store.Tx, actor *Actor, id
 		}
 		if m.PostID != 0 && m.PostID != postID {
 			return model.Errorf(model.EUNPROCESS, "attachment %d already belongs to another post", id)
+		}
+		if requireAlt && strings.TrimSpace(m.Description) == "" {
+			return model.Errorf(model.EUNPROCESS, "describe every image for those who cannot see it (your settings ask for it)")
 		}
 	}
 	return nil

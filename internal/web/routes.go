@@ -109,6 +109,7 @@ func (h *Handler) Handler() http.Handler {
 	mux.HandleFunc("GET /settings", h.requireLogin(h.settings))
 	mux.HandleFunc("POST /settings/profile", h.requireLogin(h.saveProfile))
 	mux.HandleFunc("POST /settings/password", h.requireLogin(h.changePassword))
+	mux.HandleFunc("POST /settings/posting", h.requireLogin(h.savePosting))
 
 	// Insights: the dashboard, a post's figures, CSV exports, the websites
 	// and link tracking (docs/INSIGHTS.md).

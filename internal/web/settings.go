@@ -19,7 +19,32 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 	if a.Bot {
 		p.Form["bot"] = "on"
 	}
+	h.fillPosting(r, p)
 	h.render(w, r, http.StatusOK, "settings", p)
+}
+
+// fillPosting puts the posting settings in the form.
+func (h *Handler) fillPosting(r *http.Request, p *Page) {
+	on, err := h.svc.RequireAltText(r.Context(), p.Actor)
+	if err != nil {
+		h.log.Warn("load the alt text setting", "err", err)
+	}
+	if on {
+		p.Form["require_alt"] = "on"
+	}
+}
+
+// savePosting saves the posting settings: whether every image must have
+// a description.
+func (h *Handler) savePosting(w http.ResponseWriter, r *http.Request) {
+	p := h.page(r, "settings.title")
+	if err := h.svc.SetRequireAltText(r.Context(), p.Actor, r.PostFormValue("require_alt") == "on"); err != nil {
+		a := p.Actor.Account
+		p.Form["display_name"], p.Form["note"] = a.DisplayName, a.Note
+		h.formError(w, r, "settings", p, err)
+		return
+	}
+	h.redirectFlash(w, r, "/settings", "flash.saved")
 }
 
 func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request) {

@@ -263,3 +263,44 @@ func TestWorksWithoutJavaScript(t *testing.T) {
 		t.Fatalf("replying without JavaScript: the reply is not on the page at %s", b.path())
 	}
 }
+
+// Someone who asks for it cannot post an image without a description:
+// the form comes back with the message and the image kept, and once it
+// is described the post goes out.
+func TestAltTextCanBeRequired(t *testing.T) {
+	w := newWorld(t)
+	w.person("camille")
+	b := w.as("camille")
+	b.open("/settings")
+	b.click(`input[name=require_alt]`)
+	b.clickAndLoad(`form[action="/settings/posting"] button[type=submit]`)
+	if !eval[bool](b, `document.querySelector('input[name=require_alt]').checked`) {
+		t.Fatalf("the alt text setting was not saved")
+	}
+	b.open("/")
+	b.typeIn("#compose-text", "Sans description")
+	b.click("details.attach summary")
+	b.upload("#media-1", writePNG(t, 120, 80))
+	b.click("form.compose button[type=submit]")
+	b.waitUntil("the refusal", `!!document.querySelector('.js-error') && document.querySelector('.js-error').textContent.includes('describe every image')`, 15*time.Second)
+	if b.has("section.timeline article") {
+		t.Fatalf("the post without a description was published")
+	}
+	// The uploaded image is kept in the form; describing it is enough.
+	if !b.has("form.compose .kept textarea") {
+		t.Fatalf("the refused form lost the uploaded image")
+	}
+	b.typeIn("form.compose .kept textarea", "A yellow disc")
+	b.click("form.compose button[type=submit]")
+	b.waitUntil("the post with its described image", `!!document.querySelector('section.timeline article img[alt="A yellow disc"]')`, 15*time.Second)
+	// Turned off, an image without a description goes out again.
+	b.open("/settings")
+	b.click(`input[name=require_alt]`)
+	b.clickAndLoad(`form[action="/settings/posting"] button[type=submit]`)
+	b.open("/")
+	b.typeIn("#compose-text", "Sans description, permis")
+	b.click("details.attach summary")
+	b.upload("#media-1", writePNG(t, 120, 80))
+	b.click("form.compose button[type=submit]")
+	b.waitUntil("the post without a description", `Array.from(document.querySelectorAll('section.timeline article')).some(a => a.innerText.includes('Sans description, permis'))`, 15*time.Second)
+}
