@@ -39,6 +39,9 @@ type fanOutWorker struct {
 	s *Service
 }
 
+// fanOutBatch is how many home feeds one transaction of a fan-out writes.
+const fanOutBatch = 500
+
 func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) error {
 	s := w.s
 	p, err := s.db.Read().PostByID(ctx, job.Args.PostID)
@@ -48,15 +51,30 @@ func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) err
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		if p.Visibility != model.Direct {
-			if _, err := tx.FanOut(ctx, p.ID, p.AccountID, p.ReblogOfID, s.now().Add(-AwayAfter)); err != nil {
+	if p.Visibility != model.Direct {
+		// The audience is read outside any transaction, then written in
+		// short batches: the write lock (SQLite has one) is never held for
+		// long, so posting is not kept waiting by a popular author's
+		// fan-out. A retried job writes again what it wrote (no
+		// duplicates); a follower active only since the read gets the post
+		// through their feed's rebuild.
+		readers, err := s.db.Read().ActiveFollowers(ctx, p.AccountID, s.now().Add(-AwayAfter))
+		if err != nil {
+			return err
+		}
+		for len(readers) > 0 {
+			batch := readers[:min(fanOutBatch, len(readers))]
+			readers = readers[len(batch):]
+			if err := s.db.Tx(ctx, func(tx *store.Tx) error {
+				_, err := tx.FanOutTo(ctx, p.ID, p.AccountID, p.ReblogOfID, batch)
+				return err
+			}); err != nil {
 				return err
 			}
 		}
-		if p.Visibility != model.Direct {
-			return nil
-		}
+		return nil
+	}
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		// A direct post reaches the homes of the mentioned people who follow
 		// its author, as in Mastodon; the others see it in their
 		// notifications and conversations.

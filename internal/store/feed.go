@@ -38,6 +38,43 @@ func (tx *Tx) FanOut(ctx context.Context, postID, authorID, reblogOfID int64, ac
 	return n, nil
 }
 
+// ActiveFollowers returns the local followers of authorID whose home feed
+// is kept (active since activeSince, with a valid feed): whom a fan-out
+// writes to. It only reads, so a fan-out looks its audience up (a cost in
+// proportion to the author's followers) without holding the write lock,
+// which SQLite has one of: posts being published do not wait for it.
+func (q Q) ActiveFollowers(ctx context.Context, authorID int64, activeSince time.Time) ([]int64, error) {
+	return q.queryIDs(ctx, `SELECT f.account_id FROM follows f JOIN users u ON u.account_id = f.account_id
+		WHERE f.target_id = $1 AND u.last_active_at >= $2 AND u.feed_valid = TRUE`, authorID, ms(activeSince))
+}
+
+// FanOutTo writes a post into the home feeds of readers (a batch of
+// ActiveFollowers), those of them who still follow its author; for a
+// boost, as FanOut, only to those who take the author's boosts and have
+// the boosted post in their feed neither as itself nor boosted. It
+// returns how many feeds it wrote to.
+func (tx *Tx) FanOutTo(ctx context.Context, postID, authorID, reblogOfID int64, readers []int64) (int64, error) {
+	if len(readers) == 0 {
+		return 0, nil
+	}
+	in, args := inList("%s", readers)
+	n := len(args)
+	args = append(args, postID, authorID, nullID(reblogOfID))
+	q := fmt.Sprintf(`INSERT INTO home_feed (account_id, post_id, author_id, reblog_of_id)
+		SELECT f.account_id, CAST($%[1]d AS BIGINT), CAST($%[2]d AS BIGINT), CAST($%[3]d AS BIGINT) FROM follows f
+		WHERE f.target_id = $%[2]d AND f.account_id IN (%[4]s)`, n+1, n+2, n+3, in)
+	if reblogOfID != 0 {
+		q += fmt.Sprintf(` AND f.show_reblogs = TRUE AND NOT EXISTS (SELECT 1 FROM home_feed h WHERE h.account_id = f.account_id
+			AND (h.post_id = CAST($%[1]d AS BIGINT) OR h.reblog_of_id = CAST($%[1]d AS BIGINT)))`, n+3)
+	}
+	res, err := tx.tx.ExecContext(ctx, q+" ON CONFLICT DO NOTHING", args...)
+	if err != nil {
+		return 0, fmt.Errorf("fan out post %d: %w", postID, err)
+	}
+	written, _ := res.RowsAffected()
+	return written, nil
+}
+
 // FeedIDs pages through a reader's home feed, newest first.
 func (q Q) FeedIDs(ctx context.Context, readerID int64, p Page) ([]int64, error) {
 	return q.listIDs(ctx, "SELECT post_id FROM home_feed WHERE account_id = $1", "post_id", []any{readerID}, p)
