@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -376,5 +377,53 @@ func TestPrivateCommunityPostsStayInside(t *testing.T) {
 	}
 	if followers, err := alice.c.GetAccountFollowers(ctx, groupID, nil); err != nil || len(followers) != 2 {
 		t.Fatalf("a member lists the members: %d %v", len(followers), err)
+	}
+}
+
+// TestPrivateCommunityPostsStayOffStreams: an outsider's streams (user,
+// public, hashtag) never carry a private community's posts.
+func TestPrivateCommunityPostsStayOffStreams(t *testing.T) {
+	w := newWorld(t, servertest.Options{})
+	ctx, cancel := context.WithCancel(w.ctx)
+	defer cancel()
+	alice, bob, dave := w.person("alice"), w.person("bob"), w.person("dave")
+	club := w.createCommunity(alice, "secret_club", "private")
+	if _, err := bob.c.AccountFollow(ctx, mastodon.ID(club.AccountID)); err != nil {
+		t.Fatal(err)
+	}
+	w.mustPV(http.StatusOK, "POST", "/communities/"+club.ID+"/requests/"+string(bob.id)+"/approve", alice.token, nil)
+	if _, err := dave.c.AccountFollow(ctx, bob.id); err != nil {
+		t.Fatal(err)
+	}
+	user, err := dave.c.StreamingUser(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, err := w.client("").StreamingPublic(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, err := dave.c.StreamingHashtag(ctx, "cats", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warmUp(t, ctx, bob.c, user, public, tag)
+	if _, err := bob.c.PostStatus(ctx, &mastodon.Toot{Status: "@secret_club @dave members only #cats", Visibility: "public"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.c.PostStatus(ctx, &mastodon.Toot{Status: "after the secret #cats", Visibility: "public"}); err != nil {
+		t.Fatal(err)
+	}
+	for name, ch := range map[string]chan mastodon.Event{"dave's user stream": user, "the public stream": public, "the hashtag stream": tag} {
+		nextEvent(t, ch, name, func(e mastodon.Event) bool {
+			if u, ok := e.(*mastodon.UpdateEvent); ok && strings.Contains(u.Status.Content, "members only") {
+				t.Errorf("%s carries a private community's post", name)
+			}
+			if n, ok := e.(*mastodon.NotificationEvent); ok && n.Notification.Status != nil &&
+				strings.Contains(n.Notification.Status.Content, "members only") {
+				t.Errorf("%s carries a notification of a private community's post", name)
+			}
+			return updateWith("after the secret")(e)
+		})
 	}
 }
