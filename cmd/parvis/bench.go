@@ -33,7 +33,7 @@ func runBench(ctx context.Context, args []string, io stdio) error {
 	var db dbFlags
 	fs := newFlags("bench", io)
 	db.register(fs)
-	target := fs.String("target", "http://127.0.0.1:8080", "base URL of the server to load")
+	target := fs.String("target", "http://127.0.0.1:8080", "base URL of the server to load; several nodes separated by commas")
 	users := fs.Int("users", 100, "accounts to act as")
 	duration := fs.Duration("duration", 30*time.Second, "how long to measure (at most 1h)")
 	warmup := fs.Duration("warmup", 5*time.Second, "load sent before measuring, not counted")
@@ -63,8 +63,10 @@ func runBench(ctx context.Context, args []string, io stdio) error {
 		return fmt.Errorf("--max-requests must be from 1 to %d", loadtest.MaxRequests)
 	}
 	// Refuse a remote target before touching any database.
-	if _, err := loadtest.CheckTarget(ctx, *target, *allowRemote); err != nil {
-		return err
+	for _, t := range strings.Split(*target, ",") {
+		if _, err := loadtest.CheckTarget(ctx, strings.TrimSpace(t), *allowRemote); err != nil {
+			return err
+		}
 	}
 	tokens, err := benchTokens(ctx, &db, *tokensFile, *users, io)
 	if err != nil {

@@ -41,7 +41,9 @@ const CeilingPath = "/api/v1/streaming/health"
 
 // Config is one run.
 type Config struct {
-	Target      string   // the server's base URL, http://127.0.0.1:8080
+	// Target is the server's base URL, http://127.0.0.1:8080, or several
+	// separated by commas (nodes of one server): each worker keeps to one.
+	Target      string
 	Tokens      []string // one access token per account (scopes read and write)
 	Mix         Mix
 	Duration    time.Duration // measured time
@@ -151,17 +153,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.MaxRequests <= 0 || cfg.MaxRequests > MaxRequests {
 		cfg.MaxRequests = MaxRequests
 	}
-	base, err := CheckTarget(ctx, cfg.Target, cfg.AllowRemote)
-	if err != nil {
-		return nil, err
+	var bases []string
+	for _, t := range strings.Split(cfg.Target, ",") {
+		base, err := CheckTarget(ctx, strings.TrimSpace(t), cfg.AllowRemote)
+		if err != nil {
+			return nil, err
+		}
+		bases = append(bases, base.String())
 	}
 	client := cfg.Client
 	if client == nil {
 		client = newClient(cfg.Concurrency)
 		defer client.CloseIdleConnections()
 	}
-	d := &driver{cfg: cfg, base: base.String(), client: client, recent: newRing(512)}
-	rep := &Report{Target: d.base, Users: len(cfg.Tokens), Concurrency: cfg.Concurrency, Rate: cfg.Rate,
+	d := &driver{cfg: cfg, bases: bases, client: client, recent: newRing(512)}
+	rep := &Report{Target: strings.Join(bases, ", "), Users: len(cfg.Tokens), Concurrency: cfg.Concurrency, Rate: cfg.Rate,
 		Mix: cfg.Mix.String()}
 	if cfg.Ceiling > 0 {
 		ceil := d.run(ctx, phase{ceiling: true, measure: cfg.Ceiling, max: cfg.MaxRequests})
@@ -205,7 +211,7 @@ func newClient(concurrency int) *http.Client {
 
 type driver struct {
 	cfg    Config
-	base   string
+	bases  []string
 	client *http.Client
 	recent *ring
 	posted atomic.Int64
@@ -271,7 +277,7 @@ func (d *driver) run(ctx context.Context, ph phase) phaseResult {
 				}
 				token := d.cfg.Tokens[rng.IntN(len(d.cfg.Tokens))]
 				var status string
-				status, buf = d.do(ctx, op, token, rng, n, buf)
+				status, buf = d.do(ctx, d.bases[w%len(d.bases)], op, token, rng, n, buf)
 				if due.Before(measureFrom) {
 					continue
 				}
@@ -303,27 +309,27 @@ func (d *driver) run(ctx context.Context, ph phase) phaseResult {
 
 // do sends one request and returns "" for a 2xx answer, or what went
 // wrong. buf is reused for bodies that are read.
-func (d *driver) do(ctx context.Context, op Op, token string, rng *rand.Rand, n int, buf []byte) (string, []byte) {
+func (d *driver) do(ctx context.Context, base string, op Op, token string, rng *rand.Rand, n int, buf []byte) (string, []byte) {
 	var req *http.Request
 	var err error
 	harvest := false
 	switch op {
 	case opCeiling:
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet, d.base+CeilingPath, nil)
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, base+CeilingPath, nil)
 	case OpRead:
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet, d.base+"/api/v1/timelines/home?limit=20", nil)
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/timelines/home?limit=20", nil)
 		harvest = n%8 == 0 || d.recent.empty()
 	case OpPublic:
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet, d.base+"/api/v1/timelines/public?local=true&limit=20", nil)
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/timelines/public?local=true&limit=20", nil)
 		harvest = n%8 == 0 || d.recent.empty()
 	case OpNotifications:
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet, d.base+"/api/v1/notifications?limit=20", nil)
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/notifications?limit=20", nil)
 	case OpAccount:
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet, d.base+"/api/v1/accounts/verify_credentials", nil)
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/accounts/verify_credentials", nil)
 	case OpPost:
 		form := url.Values{"status": {fmt.Sprintf("Load test post %d, sent by parvis bench. #parvisbench", d.posted.Add(1))},
 			"visibility": {"public"}}
-		req, err = http.NewRequestWithContext(ctx, http.MethodPost, d.base+"/api/v1/statuses", strings.NewReader(form.Encode()))
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/statuses", strings.NewReader(form.Encode()))
 		if req != nil {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
@@ -333,9 +339,9 @@ func (d *driver) do(ctx context.Context, op Op, token string, rng *rand.Rand, n 
 			return "no post seen", buf
 		}
 		if op == OpLike {
-			req, err = http.NewRequestWithContext(ctx, http.MethodPost, d.base+"/api/v1/statuses/"+id+"/favourite", nil)
+			req, err = http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/statuses/"+id+"/favourite", nil)
 		} else {
-			req, err = http.NewRequestWithContext(ctx, http.MethodGet, d.base+"/api/v1/statuses/"+id+"/context", nil)
+			req, err = http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/statuses/"+id+"/context", nil)
 		}
 	}
 	if err != nil {
@@ -410,8 +416,8 @@ func (d *driver) harvest(op Op, body []byte) {
 func (d *driver) prime(ctx context.Context) {
 	for i := 0; i < 3 && d.recent.empty() && i < len(d.cfg.Tokens); i++ {
 		rng := rand.New(rand.NewPCG(d.cfg.Seed, 0))
-		d.do(ctx, OpPublic, d.cfg.Tokens[i], rng, 0, nil)
-		d.do(ctx, OpRead, d.cfg.Tokens[i], rng, 0, nil)
+		d.do(ctx, d.bases[0], OpPublic, d.cfg.Tokens[i], rng, 0, nil)
+		d.do(ctx, d.bases[0], OpRead, d.cfg.Tokens[i], rng, 0, nil)
 	}
 }
 
