@@ -79,9 +79,9 @@ func (b *tab) axe(path string) []violation {
 	b.t.Helper()
 	t0 := time.Now()
 	b.open(path)
-	b.waitUntil("axe-core to load", "typeof axe === 'object' && document.readyState === 'complete'", 10*time.Second)
+	b.waitUntil("axe-core to load", "typeof axe === 'object' && document.readyState === 'complete'", 30*time.Second)
 	t1 := time.Now()
-	v, err := chromedp.Run(b.timeout(30*time.Second), chromedp.Evaluate[[]violation](axeScript, chromedp.EvalAwaitPromise))
+	v, err := chromedp.Run(b.timeout(2*time.Minute), chromedp.Evaluate[[]violation](axeScript, chromedp.EvalAwaitPromise))
 	if os.Getenv("PARVIS_AXE_TIMES") != "" {
 		b.t.Logf("%s: load %v, axe %v", path, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	}
@@ -95,6 +95,7 @@ func (b *tab) axe(path string) []violation {
 // French, has no serious or critical accessibility violation that
 // axe-core finds (contrast, labels, names, landmarks, language...).
 func TestEveryPageIsAccessible(t *testing.T) {
+	markupOnly(t)
 	needChromium(t)
 	w := richWorld(t)
 	w.chrome = startChrome(t, w.env)
@@ -198,4 +199,13 @@ func violationIDs(vs []violation) []string {
 		out = append(out, v.ID)
 	}
 	return out
+}
+
+// markupOnly skips a test of the pages' markup alone on PostgreSQL: the
+// pages are the same on both engines, and the SQLite pass checks them.
+func markupOnly(t *testing.T) {
+	t.Helper()
+	if os.Getenv("PARVIS_TEST_DATABASE_URL") != "" {
+		t.Skip("the markup is the same on both engines: checked in the SQLite pass")
+	}
 }

@@ -27,6 +27,7 @@ const overflowScript = `(() => {
 // On a phone's width (390 px), the main pages fit: nothing scrolls
 // sideways, even with long words and links in posts.
 func TestPhoneWidthHasNoSidewaysScroll(t *testing.T) {
+	markupOnly(t)
 	w := newWorld(t)
 	w.person("alice")
 	w.person("bob")
