@@ -17,28 +17,6 @@ func (tx *Tx) AddToFeed(ctx context.Context, readerID, postID, authorID, reblogO
 	return nil
 }
 
-// FanOut puts a post in the home feeds of the author's local followers who
-// were active since activeSince (others get their feed rebuilt when they
-// come back). Boosts skip followers who turned boosts off, and followers who
-// already have the boosted post (or a boost of it) in their feed. It returns
-// how many feeds received the post.
-func (tx *Tx) FanOut(ctx context.Context, postID, authorID, reblogOfID int64, activeSince time.Time) (int64, error) {
-	q := `INSERT INTO home_feed (account_id, post_id, author_id, reblog_of_id)
-		SELECT f.account_id, CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT) FROM follows f JOIN users u ON u.account_id = f.account_id
-		WHERE f.target_id = $2 AND u.last_active_at >= $4 AND u.feed_valid = TRUE`
-	args := []any{postID, authorID, nullID(reblogOfID), ms(activeSince)}
-	if reblogOfID != 0 {
-		q += ` AND f.show_reblogs = TRUE AND NOT EXISTS (SELECT 1 FROM home_feed h WHERE h.account_id = f.account_id
-			AND (h.post_id = CAST($3 AS BIGINT) OR h.reblog_of_id = CAST($3 AS BIGINT)))`
-	}
-	res, err := tx.tx.ExecContext(ctx, q+" ON CONFLICT DO NOTHING", args...)
-	if err != nil {
-		return 0, fmt.Errorf("fan out post %d: %w", postID, err)
-	}
-	n, _ := res.RowsAffected()
-	return n, nil
-}
-
 // ActiveFollowers returns the local followers of authorID whose home feed
 // is kept (active since activeSince, with a valid feed): whom a fan-out
 // writes to. It only reads, so a fan-out looks its audience up (a cost in
@@ -50,10 +28,10 @@ func (q Q) ActiveFollowers(ctx context.Context, authorID int64, activeSince time
 }
 
 // FanOutTo writes a post into the home feeds of readers (a batch of
-// ActiveFollowers), those of them who still follow its author; for a
-// boost, as FanOut, only to those who take the author's boosts and have
-// the boosted post in their feed neither as itself nor boosted. It
-// returns how many feeds it wrote to.
+// ActiveFollowers), those of them who still follow its author; a boost
+// skips followers who turned boosts off and those who already have the
+// boosted post (or a boost of it) in their feed. Others get their feed
+// rebuilt when they come back. It returns how many feeds it wrote to.
 func (tx *Tx) FanOutTo(ctx context.Context, postID, authorID, reblogOfID int64, readers []int64) (int64, error) {
 	if len(readers) == 0 {
 		return 0, nil
