@@ -168,7 +168,7 @@ func TestThreadShowsANewReplyLive(t *testing.T) {
 	b.open(threadOf(post, "alice"))
 	b.mark()
 	// The page's stream is open before alice answers.
-	time.Sleep(300 * time.Millisecond)
+	b.waitUntil("the thread's event stream to open", `document.querySelector('section[data-live]').dataset.liveState === 'open'`, 15*time.Second)
 	w.form("alice", threadOf(post, "alice"), "/compose", url.Values{"text": {"Moi, jeudi soir à l'atelier"},
 		"in_reply_to": {model.FormatID(post.ID)}, "visibility": {"public"}})
 	b.waitUntil("alice's reply to arrive", fmt.Sprintf(`(() => { const k = document.getElementById('k-%d');

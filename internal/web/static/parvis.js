@@ -243,6 +243,9 @@ function setupLiveThread() {
   if (!section || !window.EventSource) return;
   const status = document.getElementById("live-status");
   const source = new EventSource(section.dataset.live);
+  // The page says when it listens (the server subscribes before it answers).
+  source.addEventListener("open", () => { section.dataset.liveState = "open"; });
+  source.addEventListener("error", () => { section.dataset.liveState = "retrying"; });
   source.addEventListener("reply", async (ev) => {
     let d;
     try { d = JSON.parse(ev.data); } catch (e) { return; }
