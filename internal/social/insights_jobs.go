@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"parvis/internal/insights"
 	"parvis/internal/jobs"
@@ -171,9 +172,13 @@ type InsightsInfluenceArgs struct{}
 // Kind names the job.
 func (InsightsInfluenceArgs) Kind() string { return "insights_influence" }
 
-// InsertOpts runs it on the scans queue, one at a time.
+// InsertOpts runs it on the scans queue, one at a time, and queues it
+// only when none is waiting or running: it runs on every start, and a
+// server restarted often piled up ranks of everyone that took minutes each.
 func (InsightsInfluenceArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueScans}
+	return river.InsertOpts{Queue: jobs.QueueScans, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
 }
 
 type insightsInfluenceWorker struct {
