@@ -114,7 +114,9 @@ func ftsQuery(s string, engine Engine) string {
 }
 
 // SearchPostIDs finds posts by their words: public and unlisted posts, and
-// the viewer's own, newest first.
+// the viewer's own, newest first. On SQLite the order is the full-text
+// index's own (its rowid is the post id, and ids follow time), so a common
+// word stops after a page instead of sorting every match.
 func (q Q) SearchPostIDs(ctx context.Context, query string, viewer int64, limit, offset int) ([]int64, error) {
 	fq := ftsQuery(query, q.db.engine)
 	if fq == "" {
@@ -123,7 +125,7 @@ func (q Q) SearchPostIDs(ctx context.Context, query string, viewer int64, limit,
 	if q.db.engine == SQLite {
 		return q.queryIDs(ctx, `SELECT p.id FROM posts_fts f JOIN posts p ON p.id = f.rowid
 			WHERE posts_fts MATCH $1 AND (p.visibility IN ('public', 'unlisted') OR p.account_id = $2)
-			ORDER BY p.id DESC LIMIT $3 OFFSET $4`, fq, viewer, limit, offset)
+			ORDER BY f.rowid DESC LIMIT $3 OFFSET $4`, fq, viewer, limit, offset)
 	}
 	return q.queryIDs(ctx, `SELECT p.id FROM posts p WHERE p.reblog_of_id IS NULL
 		AND p.search @@ to_tsquery('simple', $1) AND (p.visibility IN ('public', 'unlisted') OR p.account_id = $2)
