@@ -339,10 +339,15 @@ func (w *integrityScanWorker) Work(ctx context.Context, job *river.Job[Integrity
 	return err
 }
 
-// scanSoon queues an incremental scan a minute from now (one at a time):
-// new engagement is judged within minutes, without a scan per click.
+// scanEvery is how often incremental scans run while engagement keeps
+// coming: a scan reads a week of context (seconds of CPU on a large
+// server), so once a minute would cost a core's tenth all day long.
+const scanEvery = 10 * time.Minute
+
+// scanSoon queues an incremental scan at the next ten-minute mark (one at a
+// time): new engagement is judged within minutes, without a scan per click.
 func (s *Service) scanSoon(ctx context.Context, tx *store.Tx) error {
-	at := s.now().Add(time.Minute).Truncate(time.Minute)
+	at := s.now().Add(scanEvery).Truncate(scanEvery)
 	opts := IntegrityScanArgs{}.InsertOpts()
 	opts.ScheduledAt = at
 	return s.queue.Enqueue(ctx, tx.SQL(), IntegrityScanArgs{}, &opts)

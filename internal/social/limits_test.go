@@ -2,6 +2,7 @@ package social_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,14 @@ func TestEngagementLimitsPerAccountAndNetwork(t *testing.T) {
 	if err := svc.Favourite(w.ctx, other, posts[0]); err != nil {
 		t.Fatalf("another network: %v", err)
 	}
+	// Loopback and private addresses are not a network: behind a reverse
+	// proxy without --trust-proxy every visitor would share one.
+	for _, ip := range []string{"127.0.0.1", "10.1.2.3", "::1"} {
+		local := w.user("local" + strings.NewReplacer(".", "", ":", "").Replace(ip)).From(ip)
+		if err := svc.Favourite(w.ctx, local, posts[1]); err != nil {
+			t.Fatalf("from %s: %v, want no per-network limit", ip, err)
+		}
+	}
 	// Refused favourites were not written.
 	p, err := svc.DB().Read().PostByID(w.ctx, posts[3])
 	if err != nil {
@@ -65,6 +74,9 @@ func TestEngagementLimitsPerAccountAndNetwork(t *testing.T) {
 	p0, err := svc.DB().Read().PostByID(w.ctx, posts[0])
 	if err != nil {
 		t.Fatal(err)
+	}
+	if p1, err := svc.DB().Read().PostByID(w.ctx, posts[1]); err != nil || p1.FavouritesCount != 5 {
+		t.Fatalf("post 1: %v, %v; want 5 favourites (farm1, farm2, three local)", p1, err)
 	}
 	if p0.FavouritesCount != 3 {
 		t.Fatalf("post 0 has %d favourites, want 3 (farm1, farm2, other)", p0.FavouritesCount)

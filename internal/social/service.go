@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"parvis/internal/jobs"
@@ -135,10 +136,19 @@ type Actor struct {
 
 // From records the address the actor's request came from, reduced to its
 // network, for the per-network rate limits. It returns the actor.
+// Loopback, private and link-local addresses are not counted as a network:
+// they are a reverse proxy (without --trust-proxy every visitor would share
+// them), a tool on the server itself, or the local network.
 func (a *Actor) From(ip string) *Actor {
-	if a != nil && ip != "" {
-		a.network = networkKey(ip, true)
+	addr, err := netip.ParseAddr(ip)
+	if a == nil || err != nil {
+		return a
 	}
+	addr = addr.Unmap()
+	if !addr.IsGlobalUnicast() || addr.IsPrivate() {
+		return a
+	}
+	a.network = networkKey(addr.String(), true)
 	return a
 }
 
