@@ -696,6 +696,11 @@ func (h *Handler) pvFileReport(w http.ResponseWriter, r *http.Request) {
 	}
 	in.Category, in.Comment = f.str("category"), f.str("comment")
 	rep, err := h.svc.Report(r.Context(), actor(r), in)
+	h.pvWriteReport(w, r, rep, err, http.StatusCreated)
+}
+
+// pvWriteReport answers with one report (or with err).
+func (h *Handler) pvWriteReport(w http.ResponseWriter, r *http.Request, rep *store.Report, err error, status int) {
 	if err != nil {
 		h.pvFail(w, r, err)
 		return
@@ -705,7 +710,7 @@ func (h *Handler) pvFileReport(w http.ResponseWriter, r *http.Request) {
 		h.pvFail(w, r, err)
 		return
 	}
-	created(w, out[0])
+	writeJSON(w, status, out[0])
 }
 
 func (h *Handler) pvReport(w http.ResponseWriter, r *http.Request) {
@@ -714,16 +719,7 @@ func (h *Handler) pvReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := h.svc.ReportFor(r.Context(), actor(r), ids[0])
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	out, err := h.parvisReports(r.Context(), []*store.Report{rep})
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, out[0])
+	h.pvWriteReport(w, r, rep, err, http.StatusOK)
 }
 
 // pvResolveReport closes a report: POST …/reports/{id}/resolve or /dismiss.
@@ -747,16 +743,7 @@ func (h *Handler) pvResolveReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := h.svc.ReportFor(r.Context(), actor(r), ids[0])
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	out, err := h.parvisReports(r.Context(), []*store.Report{rep})
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, out[0])
+	h.pvWriteReport(w, r, rep, err, http.StatusOK)
 }
 
 // pvModerationLog shows a community's moderation log to its moderators.

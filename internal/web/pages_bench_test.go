@@ -26,7 +26,7 @@ import (
 // handler, from request to response written, without the network) for the
 // seeded "reader" account, on a database made by "parvis seed":
 //
-//	PARVIS_BENCH_DATA=/tmp/seed100k go test -run XXX -bench SeededPages -benchtime 200x ./internal/web/
+//	PARVIS_BENCH_DATA=/tmp/seed100k go test -run '^$' -bench SeededPages -benchtime 200x ./internal/web/
 //
 // (PARVIS_BENCH_DATABASE_URL for a seeded PostgreSQL database). Without
 // either it seeds a small database (3,000 people) of its own. Each page
