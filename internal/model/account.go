@@ -70,6 +70,11 @@ type Account struct {
 	UpdatedAt      time.Time
 	SuspendedAt    time.Time // zero unless suspended
 	Fields         []Field
+	// DeletedAt is when a local account was deleted (zero otherwise): the
+	// row stays, suspended, so that its username is never given again.
+	DeletedAt time.Time
+	// MovedToID is the account this one moved to (0: none).
+	MovedToID int64
 }
 
 // Field is a profile metadata pair, as in Mastodon.
@@ -93,6 +98,9 @@ func (a *Account) Acct() string {
 
 // Suspended reports whether a moderator suspended the account.
 func (a *Account) Suspended() bool { return !a.SuspendedAt.IsZero() }
+
+// Deleted reports whether the account was deleted.
+func (a *Account) Deleted() bool { return !a.DeletedAt.IsZero() }
 
 // Name returns the display name, or the username when it is empty.
 func (a *Account) Name() string {

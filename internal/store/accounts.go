@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"parvis/internal/model"
@@ -13,22 +14,23 @@ import (
 const accountColumns = `a.id, a.username, a.domain, a.display_name, a.note, a.note_html, a.avatar_path,
 	a.header_path, a.locked, a.bot, a.is_group, a.discoverable, a.uri, a.url, a.inbox, a.shared_inbox,
 	a.followers_url, a.public_key, a.fields, a.followers_count, a.following_count, a.statuses_count,
-	a.last_status_at, a.created_at, a.updated_at, a.suspended_at`
+	a.last_status_at, a.created_at, a.updated_at, a.suspended_at, a.deleted_at, a.moved_to_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanAccount(s scanner) (*model.Account, error) {
 	var a model.Account
 	var fields string
-	var lastStatus, created, updated, suspended int64
+	var lastStatus, created, updated, suspended, deleted int64
 	err := s.Scan(&a.ID, &a.Username, &a.Domain, &a.DisplayName, &a.Note, &a.NoteHTML, &a.AvatarPath,
 		&a.HeaderPath, &a.Locked, &a.Bot, &a.Group, &a.Discoverable, &a.URI, &a.URL, &a.Inbox, &a.SharedInbox,
 		&a.FollowersURL, &a.PublicKeyPEM, &fields, &a.FollowersCount, &a.FollowingCount, &a.StatusesCount,
-		&lastStatus, &created, &updated, &suspended)
+		&lastStatus, &created, &updated, &suspended, &deleted, &a.MovedToID)
 	if err != nil {
 		return nil, err
 	}
 	a.LastStatusAt, a.CreatedAt, a.UpdatedAt, a.SuspendedAt = fromMS(lastStatus), fromMS(created), fromMS(updated), fromMS(suspended)
+	a.DeletedAt = fromMS(deleted)
 	if fields != "" && fields != "[]" {
 		if err := json.Unmarshal([]byte(fields), &a.Fields); err != nil {
 			return nil, fmt.Errorf("decode profile fields of account %d: %w", a.ID, err)
@@ -81,16 +83,27 @@ func (q Q) AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Acc
 	return out, rows.Err()
 }
 
-// inList expands a "%s" in query to $1,...,$n for ids.
+// inList expands a "%s" in query to $1,...,$n for ids. The list is padded
+// to a power of two by repeating its last id (harmless inside IN): a few
+// query texts per query then cover every list length, and the prepared
+// statements of stmtcache.go are reused.
 func inList(query string, ids []int64) (string, []any) {
+	n := 1
+	for n < len(ids) {
+		n *= 2
+	}
+	if len(ids) == 0 {
+		n = 0
+	}
 	var b strings.Builder
-	args := make([]any, len(ids))
-	for i, id := range ids {
+	args := make([]any, n)
+	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, "$%d", i+1)
-		args[i] = id
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(i + 1))
+		args[i] = ids[min(i, len(ids)-1)]
 	}
 	return fmt.Sprintf(query, b.String()), args
 }
