@@ -143,6 +143,9 @@ func NewS3Store(cfg S3Config, urlPrefix string) (*S3Store, error) {
 		Secure:    !cfg.Insecure,
 		Region:    cfg.Region,
 		Transport: cfg.Transport,
+		// A few quick retries (0.2 s, 0.4 s): a person waits on them, and
+		// an outage is better reported at once than after the default ten.
+		MaxRetries: 3,
 	}
 	if cfg.PathStyle {
 		opts.BucketLookup = minio.BucketLookupPath
@@ -180,8 +183,10 @@ func (s *S3Store) fail(ctx context.Context, op, key string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("media: S3 %s %s: %w", op, key, ctxErr)
 	}
+	// Only NoSuchKey is a missing file: servers answer other mistakes
+	// (an unknown access key, a missing bucket) with 404s too.
 	resp := minio.ToErrorResponse(err)
-	if resp.Code == minio.NoSuchKey || (resp.StatusCode == http.StatusNotFound && resp.Code != minio.NoSuchBucket) {
+	if op == "get" && (resp.Code == minio.NoSuchKey || (resp.Code == "" && resp.StatusCode == http.StatusNotFound)) {
 		return model.Errorf(model.ENOTFOUND, "media file %q not found", key)
 	}
 	return fmt.Errorf("%w: S3 %s %s on %s: %w", errUnavailable, op, key, s.cfg, err)

@@ -1,18 +1,34 @@
-// Package mediatest starts S3-compatible object stores for tests: gofakes3
-// (an S3 server implementation with an in-memory backend) in-process on a
-// loopback port, talked to over real HTTP by the same client Parvis uses in
-// production.
+// Package mediatest starts S3-compatible object stores for tests, talked to
+// over real HTTP by the same client Parvis uses in production:
+//
+//   - gofakes3, an S3 server implementation with an in-memory backend,
+//     in-process on a loopback port: always available;
+//   - the Versity S3 Gateway (versitygw), a production S3 server over a
+//     directory, which checks signatures: a separate program, started by
+//     the test when its binary is found (PATH, or PARVIS_VERSITYGW), the
+//     test skipped otherwise, or failed when PARVIS_REQUIRE_S3SERVER is set
+//     (CI installs it and sets it).
 package mediatest
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"parvis/internal/media"
 )
@@ -73,4 +89,131 @@ func GoFakeS3(tb testing.TB) *S3Server {
 	s.Config = media.S3Config{Endpoint: strings.TrimPrefix(srv.URL, "http://"), Insecure: true, Bucket: bucket,
 		Region: "us-east-1", AccessKey: AccessKey, SecretKey: SecretKey}
 	return s
+}
+
+// EnvVersityGW names the versitygw binary when it is not on the PATH.
+const EnvVersityGW = "PARVIS_VERSITYGW"
+
+// EnvRequire makes a missing S3 server program a failure instead of a skip.
+const EnvRequire = "PARVIS_REQUIRE_S3SERVER"
+
+// VersityGW starts the Versity S3 Gateway on a loopback port with its
+// posix backend in a temporary directory, and creates a bucket named
+// "parvis-media" through the S3 API; it stops when the test ends. Without
+// the binary the test is skipped (see EnvRequire).
+func VersityGW(tb testing.TB) *S3Server {
+	tb.Helper()
+	bin := os.Getenv(EnvVersityGW)
+	if bin == "" {
+		bin, _ = exec.LookPath("versitygw")
+	}
+	if bin == "" {
+		msg := "versitygw not found (on the PATH or in " + EnvVersityGW + "); install it with " +
+			"go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+		if os.Getenv(EnvRequire) != "" {
+			tb.Fatalf("%s; %s is set, so this is a failure", msg, EnvRequire)
+		}
+		tb.Skip("skipping: " + msg)
+	}
+	root := tb.TempDir()
+	var lastErr error
+	for range 5 { // the port is chosen free, but another may take it first
+		addr, err := freePort()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cmd := exec.CommandContext(ctx, bin, "--port", addr, "--quiet", "posix", root)
+		// Credentials through the environment, never on a command line.
+		cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+AccessKey, "ROOT_SECRET_ACCESS_KEY="+SecretKey)
+		out := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			cancel()
+			tb.Fatalf("start versitygw: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		stop := func() {
+			cancel()
+			<-exited
+		}
+		if err := waitListening(addr, exited); err != nil {
+			stop()
+			lastErr = fmt.Errorf("%w; its output:\n%s", err, out.String())
+			continue
+		}
+		var once sync.Once
+		s := &S3Server{Name: "versitygw", URL: "http://" + addr, close: func() { once.Do(stop) }}
+		tb.Cleanup(s.Close)
+		s.Config = media.S3Config{Endpoint: addr, Insecure: true, Bucket: "parvis-media", Region: "us-east-1",
+			AccessKey: AccessKey, SecretKey: SecretKey}
+		client, err := minio.New(addr, &minio.Options{Creds: credentials.NewStaticV4(AccessKey, SecretKey, ""), Region: "us-east-1"})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		mctx, mcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer mcancel()
+		if err := client.MakeBucket(mctx, s.Config.Bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
+			tb.Fatalf("versitygw: create bucket: %v\n%s", err, out.String())
+		}
+		return s
+	}
+	tb.Fatalf("versitygw did not start: %v", lastErr)
+	return nil
+}
+
+// Starter starts one kind of S3 server.
+type Starter struct {
+	Name  string
+	Start func(testing.TB) *S3Server
+}
+
+// Servers are the S3 servers every S3 test runs against, each in a
+// subtest of its name: gofakes3 and versitygw (skipped without its binary).
+var Servers = []Starter{{"gofakes3", GoFakeS3}, {"versitygw", VersityGW}}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr, nil
+}
+
+// waitListening waits up to 30 s for addr to accept connections.
+func waitListening(addr string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("versitygw exited at start")
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("versitygw did not listen on %s within 30 s", addr)
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
