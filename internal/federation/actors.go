@@ -152,6 +152,10 @@ func (f *Federation) getActor(w http.ResponseWriter, r *http.Request) {
 	a, err := f.localActor(r)
 	if err != nil {
 		if model.IsNotFound(err) && strings.Contains(err.Error(), "suspended") {
+			if d, derr := f.db.Read().AccountByUsername(r.Context(), r.PathValue("name"), ""); derr == nil && d.Deleted() {
+				f.writeTombstone(w, d)
+				return
+			}
 			http.Error(w, "gone", http.StatusGone)
 			return
 		}

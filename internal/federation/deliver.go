@@ -47,6 +47,10 @@ type FanOutArgs struct {
 	Followers bool `json:"followers,omitempty"`
 	// To are remote accounts addressed directly.
 	To idList `json:"to,omitempty"`
+	// Inboxes, when set, are the inboxes computed when the activity was
+	// made (a deleted account's Delete: its follows are gone by the time
+	// the job runs).
+	Inboxes []string `json:"inboxes,omitempty"`
 }
 
 // idList is a list of row ids that travels in job arguments as strings.
@@ -123,6 +127,9 @@ func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) err
 		}
 	}
 	inboxes := f.inboxes(ctx, recipients)
+	if len(job.Args.Inboxes) > 0 {
+		inboxes = job.Args.Inboxes
+	}
 	f.log.Debug("federation: fan out", "actor_id", job.Args.ActorID, "recipients", len(recipients), "inboxes", len(inboxes))
 	if len(inboxes) == 0 {
 		return nil

@@ -28,6 +28,7 @@ func (f *Federation) registerHooks() {
 	f.svc.OnFollow(f.onFollow)
 	f.svc.OnProfileUpdated(f.onProfileUpdated)
 	f.svc.OnReported(f.onReported)
+	f.registerAccountHooks()
 }
 
 // send queues the delivery of act, by the local account actorID, to the

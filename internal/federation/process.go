@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -311,16 +312,32 @@ func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *ap.O
 	if targetURI == "" || targetURI == actor.URI {
 		return permanent(errors.New("a Move without a target"))
 	}
-	o, err := f.fetchObject(ctx, targetURI)
-	if err != nil {
-		return err
-	}
-	if !o.AlsoKnownAs.Has(actor.URI) {
-		return permanent(fmt.Errorf("move to %s: the new account does not list %s as an alias", clip(targetURI), clip(actor.URI)))
-	}
-	to, err := f.storeActor(ctx, o)
-	if err != nil {
-		return err
+	var to *model.Account
+	if f.isLocal(targetURI) {
+		// The new account is here: its aliases are in the database.
+		a, err := f.localAccount(ctx, targetURI)
+		if err != nil {
+			return permanent(fmt.Errorf("move to %s: %w", clip(targetURI), err))
+		}
+		l, err := f.lookupLocal(ctx, a.Username)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(l.AlsoKnownAs, actor.URI) || a.Suspended() {
+			return permanent(fmt.Errorf("move to %s: the new account does not list %s as an alias", clip(targetURI), clip(actor.URI)))
+		}
+		to = a
+	} else {
+		o, err := f.fetchObject(ctx, targetURI)
+		if err != nil {
+			return err
+		}
+		if !o.AlsoKnownAs.Has(actor.URI) {
+			return permanent(fmt.Errorf("move to %s: the new account does not list %s as an alias", clip(targetURI), clip(actor.URI)))
+		}
+		if to, err = f.storeActor(ctx, o); err != nil {
+			return err
+		}
 	}
 	n, err := f.svc.ReceiveMove(ctx, actor, to)
 	f.log.Info("federation: account moved", "from", actor.URI, "to", to.URI, "followers", n)

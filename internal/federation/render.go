@@ -237,6 +237,11 @@ func (f *Federation) actorObject(ctx context.Context, a *model.Account) (*ap.Obj
 		o.Attachment = append(o.Attachment, ap.Ref{Object: &ap.Object{Type: ap.TypePropertyValue, Name: fl.Name,
 			Value: html.EscapeString(fl.Value)}})
 	}
+	if !a.Group {
+		if err := f.addAccountLinks(ctx, o, a); err != nil {
+			return nil, err
+		}
+	}
 	return o, nil
 }
 

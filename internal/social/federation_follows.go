@@ -200,12 +200,25 @@ func (s *Service) ReceiveMove(ctx context.Context, from, to *model.Account) (int
 	if from.ID == to.ID {
 		return 0, nil
 	}
-	if err := s.db.Tx(ctx, func(tx *store.Tx) error { return tx.SetMovedTo(ctx, from.ID, to.URI) }); err != nil {
+	if err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetMovedTo(ctx, from.ID, to.URI); err != nil {
+			return err
+		}
+		return tx.SetAccountMovedTo(ctx, from.ID, to.ID, s.now())
+	}); err != nil {
 		return 0, wrap("receive move", err)
 	}
+	n, err := s.moveFollowers(ctx, from, to)
+	return n, wrap("receive move", err)
+}
+
+// moveFollowers makes the local followers of from follow to instead (a
+// request, for a remote or locked account), except those blocked either
+// way; it returns how many moved.
+func (s *Service) moveFollowers(ctx context.Context, from, to *model.Account) (int, error) {
 	ids, err := s.db.Read().LocalFollowerIDs(ctx, from.ID)
 	if err != nil {
-		return 0, wrap("receive move", err)
+		return 0, err
 	}
 	moved := 0
 	var errs []error
@@ -237,12 +250,13 @@ func (s *Service) ReceiveMove(ctx context.Context, from, to *model.Account) (int
 		}
 		moved++
 	}
-	return moved, wrap("receive move", errors.Join(errs...))
+	return moved, errors.Join(errs...)
 }
 
 // ReceiveActorDelete applies a remote actor's deletion of itself: the
-// account is suspended (its posts disappear from every view) and its
-// follows end both ways.
+// account is suspended (its posts disappear from every view), its follows
+// end both ways, and a PurgeAccountArgs job removes its posts, favourites
+// and other relations.
 func (s *Service) ReceiveActorDelete(ctx context.Context, a *model.Account) error {
 	if a.Local() {
 		return model.Errorf(model.EUNPROCESS, "a local account is not deleted through federation")
@@ -253,7 +267,11 @@ func (s *Service) ReceiveActorDelete(ctx context.Context, a *model.Account) erro
 			return err
 		}
 		a.SuspendedAt = now
-		return s.severFollows(ctx, tx, a)
+		if err := s.severFollows(ctx, tx, a); err != nil {
+			return err
+		}
+		// Its posts, favourites and the rest go in the background.
+		return s.queue.Enqueue(ctx, tx.SQL(), PurgeAccountArgs{AccountID: a.ID}, nil)
 	}))
 }
 

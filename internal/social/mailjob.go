@@ -44,6 +44,8 @@ func (s *Service) RegisterWorkers(workers *river.Workers) {
 	river.AddWorker(workers, &mergeFeedWorker{s: s})
 	river.AddWorker(workers, &trimFeedsWorker{s: s})
 	river.AddWorker(workers, &deleteFilesWorker{s: s})
+	river.AddWorker(workers, &purgeAccountWorker{s: s})
+	river.AddWorker(workers, &moveFollowersWorker{s: s})
 	river.AddWorker(workers, &fetchCardWorker{s: s})
 	river.AddWorker(workers, &integrityScanWorker{s: s})
 }

@@ -887,6 +887,10 @@ type hooks struct {
 	// profileUpdated and reported tell federation (federation_hooks.go).
 	profileUpdated []func(ctx context.Context, tx *store.Tx, a *model.Account) error
 	reported       []func(ctx context.Context, tx *store.Tx, r *store.Report) error
+	// accountDeleted and accountMoved tell federation (account_delete.go,
+	// account_move.go).
+	accountDeleted []func(ctx context.Context, tx *store.Tx, a *model.Account) error
+	accountMoved   []func(ctx context.Context, tx *store.Tx, from, to *model.Account) error
 	// viewed, profileViewed and connection feed insights (insights_hooks.go).
 	viewed        []func(ctx context.Context, viewer *Actor, views []*PostView)
 	profileViewed []func(ctx context.Context, viewer *Actor, accountID int64)

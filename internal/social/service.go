@@ -56,6 +56,8 @@ type Service struct {
 	linkRewriter func(authorID, postID int64, index int, raw string) string
 	// resolver finds remote accounts on their servers (federation).
 	resolver func(ctx context.Context, query string) (*model.Account, error)
+	// lookup finds accounts afresh for aliases and moves (account_move.go).
+	lookup func(ctx context.Context, handle string) (*LookedUp, error)
 	// candidates keeps people-you-may-know candidates a while (suggestions.go).
 	candidates *candidateCache
 }

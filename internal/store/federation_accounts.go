@@ -42,7 +42,7 @@ func (tx *Tx) DeleteUserOfAccount(ctx context.Context, accountID int64) error {
 // PostsToPurge returns up to limit of an account's posts, newest first,
 // with what DeletePost needs.
 func (q Q) PostsToPurge(ctx context.Context, accountID int64, limit int) ([]*model.Post, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, in_reply_to_id, reblog_of_id FROM posts
+	rows, err := q.q.QueryContext(ctx, `SELECT id, in_reply_to_id, reblog_of_id, thread_id FROM posts
 		WHERE account_id = $1 ORDER BY id DESC LIMIT $2`, accountID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("posts to purge: %w", err)
@@ -50,12 +50,12 @@ func (q Q) PostsToPurge(ctx context.Context, accountID int64, limit int) ([]*mod
 	defer rows.Close()
 	var out []*model.Post
 	for rows.Next() {
-		var id int64
+		var id, thread int64
 		var parent, reblog *int64
-		if err := rows.Scan(&id, &parent, &reblog); err != nil {
+		if err := rows.Scan(&id, &parent, &reblog, &thread); err != nil {
 			return nil, fmt.Errorf("posts to purge: %w", err)
 		}
-		p := &model.Post{ID: id, AccountID: accountID}
+		p := &model.Post{ID: id, AccountID: accountID, ThreadID: thread}
 		if parent != nil {
 			p.InReplyToID = *parent
 		}
@@ -285,4 +285,32 @@ func (db *DB) ReleaseLease(ctx context.Context, host string, slot int, holder st
 		}
 		return nil
 	})
+}
+
+// InteractedRemoteRecipients returns the remote accounts, not suspended,
+// that a local account followed or asked to follow, replied to,
+// mentioned, favourited or boosted: with its followers, who hears of its
+// deletion, as Mastodon tells them.
+func (q Q) InteractedRemoteRecipients(ctx context.Context, accountID int64) ([]Recipient, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT a.id, a.domain, a.inbox, a.shared_inbox FROM accounts a
+		WHERE a.domain <> '' AND a.suspended_at = 0 AND a.id IN (
+			SELECT target_id FROM follows WHERE account_id = $1
+			UNION SELECT target_id FROM follow_requests WHERE account_id = $1
+			UNION SELECT in_reply_to_account_id FROM posts WHERE account_id = $1 AND in_reply_to_account_id IS NOT NULL
+			UNION SELECT m.account_id FROM mentions m JOIN posts p ON p.id = m.post_id WHERE p.account_id = $1
+			UNION SELECT p.account_id FROM favourites f JOIN posts p ON p.id = f.post_id WHERE f.account_id = $1
+			UNION SELECT o.account_id FROM posts b JOIN posts o ON o.id = b.reblog_of_id WHERE b.account_id = $1)`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("load interacted accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []Recipient
+	for rows.Next() {
+		var r Recipient
+		if err := rows.Scan(&r.AccountID, &r.Domain, &r.Inbox, &r.SharedInbox); err != nil {
+			return nil, fmt.Errorf("load interacted accounts: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
