@@ -155,7 +155,9 @@ type purgeAccountWorker struct {
 }
 
 // Timeout leaves a large account time; batches already done stay done.
-func (w *purgeAccountWorker) Timeout(*river.Job[PurgeAccountArgs]) time.Duration { return 30 * time.Minute }
+func (w *purgeAccountWorker) Timeout(*river.Job[PurgeAccountArgs]) time.Duration {
+	return 30 * time.Minute
+}
 
 func (w *purgeAccountWorker) Work(ctx context.Context, job *river.Job[PurgeAccountArgs]) error {
 	return w.s.PurgeAccount(ctx, job.Args.AccountID, job.Args.Announce && job.Attempt == 1)
