@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"sync"
@@ -345,14 +346,21 @@ func (f *Federation) deliverOnce(ctx context.Context, actorID int64, inbox strin
 	if f.blocked(ctx, host) {
 		return errDropped
 	}
-	for !f.servers.acquire(host) {
+	for {
+		release, ok, err := f.claim(ctx, host)
+		if err != nil {
+			return err
+		}
+		if ok {
+			defer release()
+			break
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(time.Duration(50+rand.IntN(100)) * time.Millisecond):
 		}
 	}
-	defer f.servers.release(host)
 	err := f.post(ctx, actorID, inbox, body)
 	if err == nil && (failing || f.servers.unreachable(host)) {
 		if terr := f.db.Tx(ctx, func(tx *store.Tx) error { return tx.RecordServerAlive(ctx, host, f.now()) }); terr == nil {
@@ -404,12 +412,16 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if st.Unreachable() && f.now().Sub(st.UnreachableSince) > giveUpAfter {
 		return river.JobCancel(fmt.Errorf("deliver to %s: unreachable since %s", inbox, st.UnreachableSince.Format(time.RFC3339)))
 	}
-	if !f.servers.acquire(host) {
+	release, ok, err := f.claim(ctx, host)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		// Enough deliveries are in flight to this server: come back soon
 		// rather than holding a worker.
 		return river.JobSnooze(time.Duration(500+rand.IntN(1000)) * time.Millisecond)
 	}
-	defer f.servers.release(host)
+	defer release()
 	err = f.post(ctx, job.Args.ActorID, inbox, job.Args.Activity)
 	if err == nil {
 		if st.Failures > 0 {
@@ -471,6 +483,40 @@ func (f *Federation) post(ctx context.Context, actorID int64, inbox string, body
 		return permanent(fmt.Errorf("deliver to %s: status %d", clip(inbox), resp.StatusCode))
 	}
 	return fmt.Errorf("deliver to %s: status %d", clip(inbox), resp.StatusCode)
+}
+
+// claim takes a delivery slot on host: one of this node's (hostLimiter,
+// no database work when the node alone is over the limit), then one of the
+// PerServer leases shared by every node on the database, so that N nodes
+// never have more than PerServer requests in flight to one server. ok is
+// false when every slot is taken; release gives the slot back. A lease
+// outlives a node that dies holding it by leaseTTL at most.
+func (f *Federation) claim(ctx context.Context, host string) (release func(), ok bool, err error) {
+	if !f.servers.acquire(host) {
+		return nil, false, nil
+	}
+	now := f.now()
+	slot, err := f.db.AcquireLease(ctx, host, f.node, f.cfg.PerServer, now, now.Add(f.leaseTTL()))
+	if err != nil || slot < 0 {
+		f.servers.release(host)
+		return nil, false, err
+	}
+	return func() {
+		if err := f.db.ReleaseLease(context.WithoutCancel(ctx), host, slot, f.node); err != nil {
+			f.log.Warn("federation: release delivery lease", "host", host, "err", err)
+		}
+		f.servers.release(host)
+	}, true, nil
+}
+
+// leaseTTL is how long a delivery lease holds: past the request's timeout
+// and the signing, so that only a dead node's lease expires.
+func (f *Federation) leaseTTL() time.Duration { return f.cfg.Timeout + 30*time.Second }
+
+// newNodeName names this process in the delivery leases.
+func newNodeName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), rand.Uint64())
 }
 
 // hostLimiter bounds the deliveries in flight to each server on this node,

@@ -94,6 +94,7 @@ type Federation struct {
 	signers  *signerCache
 	domains  *domainCache
 	servers  *hostLimiter
+	node     string // this node's name in the delivery leases
 	refetch  *onceEvery
 	instance *instanceKey
 	inbox    inboxBatcher
@@ -129,6 +130,7 @@ func New(cfg Config, d Deps) (*Federation, error) {
 		base:   d.Service.BaseURL(), domain: strings.ToLower(sc.Domain),
 		keys: newKeyCache(10000, time.Hour), signers: newSignerCache(10000), domains: newDomainCache(domainCacheTTL),
 		servers: newHostLimiter(cfg.PerServer), refetch: newOnceEvery(time.Minute), instance: &instanceKey{},
+		node: newNodeName(),
 	}
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
