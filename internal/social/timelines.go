@@ -19,38 +19,51 @@ func (s *Service) Home(ctx context.Context, actor *Actor, p Page) ([]*PostView, 
 		return nil, err
 	}
 	s.touchActive(ctx, actor.User)
-	q := s.db.Read()
+	var out []*PostView
+	err := s.db.Snapshot(ctx, func(q store.Q) error {
+		ids, err := s.homeIDs(ctx, q, actor, p)
+		if err != nil {
+			return err
+		}
+		out, err = s.viewsIn(ctx, q, actor, ids, true)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.runViewed(ctx, actor, out)
+	return out, nil
+}
+
+// homeIDs pages through the viewer's home timeline: the feed, then the
+// follow graph past its end (or for a feed not built yet).
+func (s *Service) homeIDs(ctx context.Context, q store.Q, actor *Actor, p Page) ([]int64, error) {
 	valid, _, err := q.FeedState(ctx, actor.Account.ID)
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	if valid {
-		ids, err = q.FeedIDs(ctx, actor.Account.ID, p)
-		if err != nil {
-			return nil, err
-		}
-		// The feed holds the newest part of the timeline, without gaps;
-		// past its end, older pages come from the follow graph.
-		if len(ids) < p.Limit && p.MinID == 0 && p.SinceID == 0 {
-			older := p
-			if len(ids) > 0 {
-				older.MaxID = ids[len(ids)-1]
-			}
-			older.Limit = p.Limit - len(ids)
-			more, err := q.HomeIDsFromGraph(ctx, actor.Account.ID, older)
-			if err != nil {
-				return nil, err
-			}
-			ids = append(ids, more...)
-		}
-	} else {
-		ids, err = q.HomeIDsFromGraph(ctx, actor.Account.ID, p)
-		if err != nil {
-			return nil, err
-		}
+	if !valid {
+		return q.HomeIDsFromGraph(ctx, actor.Account.ID, p)
 	}
-	return s.Views(ctx, actor, ids, true)
+	ids, err := q.FeedIDs(ctx, actor.Account.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	// The feed holds the newest part of the timeline, without gaps; past
+	// its end, older pages come from the follow graph.
+	if len(ids) < p.Limit && p.MinID == 0 && p.SinceID == 0 {
+		older := p
+		if len(ids) > 0 {
+			older.MaxID = ids[len(ids)-1]
+		}
+		older.Limit = p.Limit - len(ids)
+		more, err := q.HomeIDsFromGraph(ctx, actor.Account.ID, older)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, more...)
+	}
+	return ids, nil
 }
 
 // PublicTimeline lists public posts (local, remote or all).

@@ -49,7 +49,24 @@ func (s *Service) Views(ctx context.Context, viewer *Actor, ids []int64, hideMut
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	q := s.db.Read()
+	var out []*PostView
+	err := s.db.Snapshot(ctx, func(q store.Q) (err error) {
+		out, err = s.viewsIn(ctx, q, viewer, ids, hideMuted)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.runViewed(ctx, viewer, out)
+	return out, nil
+}
+
+// viewsIn is Views with the reads of q (a snapshot the caller holds),
+// without the viewed hooks (which run once the snapshot is released).
+func (s *Service) viewsIn(ctx context.Context, q store.Q, viewer *Actor, ids []int64, hideMuted bool) ([]*PostView, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	posts, err := q.PostsByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -178,7 +195,6 @@ func (s *Service) Views(ctx context.Context, viewer *Actor, ids []int64, hideMut
 		}
 		out = append(out, v)
 	}
-	s.runViewed(ctx, viewer, out)
 	return out, nil
 }
 

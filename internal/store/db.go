@@ -22,7 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	"modernc.org/sqlite" // the pure-Go SQLite driver
 
 	"parvis/internal/model"
 )
@@ -107,7 +107,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	// SQLite URI filenames are percent-decoded: escape what would end the
 	// path early.
 	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	w, err := sql.Open("sqlite", uri+"?"+common+"&_txlock=immediate")
+	w, err := openCached(uri + "?" + common + "&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
@@ -119,7 +119,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 		w.Close()
 		return fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", uri+"?"+common+"&_pragma=query_only(1)")
+	r, err := openCached(uri + "?" + common + "&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("open sqlite: %w", err)
@@ -131,6 +131,16 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	r.SetConnMaxLifetime(0)
 	db.write, db.read = w, r
 	return nil
+}
+
+// openCached opens a SQLite pool whose connections keep their prepared
+// statements (see stmtcache.go).
+func openCached(dsn string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(stmtCacheConnector{c}), nil
 }
 
 func (db *DB) openPostgres(ctx context.Context, url string) error {
@@ -242,6 +252,22 @@ type Q struct {
 
 // Read returns a Q on the read pool.
 func (db *DB) Read() Q { return Q{q: db.read, db: db} }
+
+// Snapshot runs fn with reads that share one view of the database. On
+// SQLite that is one read transaction on the read pool, so the dozen
+// queries of a timeline page take the WAL read lock once instead of a dozen
+// times; on PostgreSQL fn reads from the pool as Read does.
+func (db *DB) Snapshot(ctx context.Context, fn func(q Q) error) error {
+	if db.engine != SQLite {
+		return fn(db.Read())
+	}
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback() // a read transaction has nothing to commit
+	return fn(Q{q: tx, db: db})
+}
 
 // Tx is a write transaction. It offers every read of Q plus the writes.
 type Tx struct {

@@ -169,7 +169,7 @@ func (tx *Tx) ReplaceFeed(ctx context.Context, readerID int64, ids []int64, limi
 		query, args := inList(`INSERT INTO home_feed (account_id, post_id, author_id, reblog_of_id)
 			SELECT CAST($0 AS BIGINT), p.id, p.account_id, p.reblog_of_id FROM posts p WHERE p.id IN (%s)
 			ON CONFLICT DO NOTHING`, ids)
-		query = strings.Replace(query, "$0", fmt.Sprintf("$%d", len(ids)+1), 1)
+		query = strings.Replace(query, "$0", fmt.Sprintf("$%d", len(args)+1), 1)
 		if _, err := tx.tx.ExecContext(ctx, query, append(args, readerID)...); err != nil {
 			return fmt.Errorf("rebuild feed: %w", err)
 		}

@@ -107,29 +107,34 @@ func (q Q) ViewerFlagsFor(ctx context.Context, viewer int64, postIDs []int64) (V
 	if viewer == 0 || len(postIDs) == 0 {
 		return f, nil
 	}
+	// One query for the six flags: each part is an index lookup per post.
 	in, args := inList("%s", postIDs)
 	args = append(args, viewer)
 	v := fmt.Sprintf("$%d", len(args))
-	for _, x := range []struct {
-		q   string
-		set map[int64]bool
-	}{
-		{"SELECT post_id FROM favourites WHERE account_id = " + v + " AND post_id IN (" + in + ")", f.Favourited},
-		{"SELECT reblog_of_id FROM posts WHERE account_id = " + v + " AND reblog_of_id IN (" + in + ")", f.Reblogged},
-		{"SELECT post_id FROM bookmarks WHERE account_id = " + v + " AND post_id IN (" + in + ")", f.Bookmarked},
-		{"SELECT post_id FROM pins WHERE account_id = " + v + " AND post_id IN (" + in + ")", f.Pinned},
-		{"SELECT post_id FROM engagement_flags WHERE kind = 'favourite' AND status <> 'cleared' AND account_id = " + v +
-			" AND post_id IN (" + in + ")", f.DiscountedFav},
-		{"SELECT post_id FROM engagement_flags WHERE kind = 'reblog' AND status <> 'cleared' AND account_id = " + v +
-			" AND post_id IN (" + in + ")", f.DiscountedReblog},
-	} {
-		ids, err := q.queryIDs(ctx, x.q, args...)
-		if err != nil {
-			return f, err
+	query := "SELECT 1, post_id FROM favourites WHERE account_id = " + v + " AND post_id IN (" + in + ")" +
+		" UNION ALL SELECT 2, reblog_of_id FROM posts WHERE account_id = " + v + " AND reblog_of_id IN (" + in + ")" +
+		" UNION ALL SELECT 3, post_id FROM bookmarks WHERE account_id = " + v + " AND post_id IN (" + in + ")" +
+		" UNION ALL SELECT 4, post_id FROM pins WHERE account_id = " + v + " AND post_id IN (" + in + ")" +
+		" UNION ALL SELECT CASE kind WHEN 'favourite' THEN 5 ELSE 6 END, post_id FROM engagement_flags" +
+		" WHERE kind IN ('favourite', 'reblog') AND status <> 'cleared' AND account_id = " + v + " AND post_id IN (" + in + ")"
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return f, fmt.Errorf("load viewer flags: %w", err)
+	}
+	defer rows.Close()
+	sets := [...]map[int64]bool{nil, f.Favourited, f.Reblogged, f.Bookmarked, f.Pinned, f.DiscountedFav, f.DiscountedReblog}
+	for rows.Next() {
+		var kind int
+		var id int64
+		if err := rows.Scan(&kind, &id); err != nil {
+			return f, fmt.Errorf("load viewer flags: %w", err)
 		}
-		for _, id := range ids {
-			x.set[id] = true
+		if kind > 0 && kind < len(sets) {
+			sets[kind][id] = true
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return f, fmt.Errorf("load viewer flags: %w", err)
 	}
 	return f, nil
 }
