@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -10,9 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"parvis/internal/jobs"
 	"parvis/internal/mail"
+	"parvis/internal/media"
 	"parvis/internal/store"
 )
 
@@ -54,6 +57,7 @@ type serveFlags struct {
 	listen     string
 	domain     string
 	media      string
+	mediaS3    string
 	logLevel   string
 	logFormat  string
 	trustProxy bool
@@ -72,6 +76,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.listen, "listen", env("PARVIS_LISTEN", "127.0.0.1:8080"), "address to listen on (env PARVIS_LISTEN)")
 	fs.StringVar(&f.domain, "domain", env("PARVIS_DOMAIN", ""), "public host[:port] used in links and ids; default derived from --listen (env PARVIS_DOMAIN)")
 	fs.StringVar(&f.media, "media", env("PARVIS_MEDIA", ""), "directory of uploaded media, the same for every node (a shared mount when there are several); default DATA/media (env PARVIS_MEDIA)")
+	fs.StringVar(&f.mediaS3, "media-s3", env("PARVIS_MEDIA_S3", ""), "keep uploaded media in an S3-compatible bucket instead of --media: https://ENDPOINT/BUCKET[/PREFIX][?region=R&path_style=true]; credentials from PARVIS_S3_ACCESS_KEY and PARVIS_S3_SECRET_KEY (or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) (env PARVIS_MEDIA_S3)")
 	fs.StringVar(&f.logLevel, "log-level", env("PARVIS_LOG_LEVEL", "info"), "debug, info, warn or error (env PARVIS_LOG_LEVEL)")
 	fs.StringVar(&f.logFormat, "log-format", env("PARVIS_LOG_FORMAT", "text"), "text or json (env PARVIS_LOG_FORMAT)")
 	fs.BoolVar(&f.trustProxy, "trust-proxy", env("PARVIS_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (only behind a reverse proxy) (env PARVIS_TRUST_PROXY)")
@@ -96,6 +101,40 @@ func (f *serveFlags) mediaDir() string {
 		return f.media
 	}
 	return filepath.Join(f.data, "media")
+}
+
+// mediaStore opens the S3 bucket of --media-s3 and checks that it can be
+// used; it returns nil without --media-s3 (the directory of mediaDir is
+// used then).
+func (f *serveFlags) mediaStore(ctx context.Context) (media.Store, error) {
+	if f.mediaS3 == "" {
+		return nil, nil
+	}
+	if f.media != "" {
+		return nil, errors.New("--media and --media-s3 name two different media stores: give one")
+	}
+	cfg, err := media.ParseS3URL(f.mediaS3)
+	if err != nil {
+		return nil, err
+	}
+	cfg.AccessKey, cfg.SecretKey = env("PARVIS_S3_ACCESS_KEY", ""), env("PARVIS_S3_SECRET_KEY", "")
+	if cfg.AccessKey == "" && cfg.SecretKey == "" {
+		cfg.AccessKey, cfg.SecretKey = env("AWS_ACCESS_KEY_ID", ""), env("AWS_SECRET_ACCESS_KEY", "")
+		cfg.SessionToken = env("AWS_SESSION_TOKEN", "")
+	}
+	if cfg.Region == "" {
+		cfg.Region = env("AWS_REGION", env("AWS_DEFAULT_REGION", ""))
+	}
+	s, err := media.NewS3Store(cfg, "/media")
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := s.Check(cctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func newLogger(level, format string, out *os.File) (*slog.Logger, error) {

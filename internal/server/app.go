@@ -25,8 +25,12 @@ import (
 // AppConfig is what wiring the application needs beyond an open database.
 type AppConfig struct {
 	Domain string
-	// MediaDir holds uploaded files (shared by every node).
-	MediaDir   string
+	// MediaDir holds uploaded files (shared by every node), unless Media
+	// is set.
+	MediaDir string
+	// Media is the store of uploaded files (an S3 bucket every node
+	// reaches); nil means a directory store on MediaDir.
+	Media      media.Store
 	Scheme     string
 	Mail       mail.Config
 	TrustProxy bool
@@ -72,9 +76,11 @@ func NewApp(ctx context.Context, db *store.DB, cfg AppConfig) (*App, error) {
 	if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.SetSetting(ctx, "domain", cfg.Domain) }); err != nil {
 		return nil, fmt.Errorf("record domain: %w", err)
 	}
-	files, err := media.NewDirStore(cfg.MediaDir, "/media")
-	if err != nil {
-		return nil, fmt.Errorf("media directory: %w", err)
+	files := cfg.Media
+	if files == nil {
+		if files, err = media.NewDirStore(cfg.MediaDir, "/media"); err != nil {
+			return nil, fmt.Errorf("media directory: %w", err)
+		}
 	}
 	var broker *social.PGBroker
 	var events social.Broker // nil: the in-process broker

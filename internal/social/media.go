@@ -30,7 +30,10 @@ func (s *Service) storeAvatar(ctx context.Context, accountID int64, r io.Reader)
 	return key, nil
 }
 
-// MediaHandler serves stored files under /media/.
+// MediaHandler serves stored files under /media/, from whichever store
+// the node has (a directory, or an S3 bucket it streams from). A missing
+// file is a 404; a store that fails (an object store unreachable) is a 503
+// and a log line.
 func (s *Service) MediaHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimPrefix(r.URL.Path, "/media/")
@@ -40,10 +43,14 @@ func (s *Service) MediaHandler() http.Handler {
 		}
 		f, err := s.media.Open(r.Context(), key)
 		if err != nil {
-			if !errors.Is(err, fs.ErrNotExist) && model.ErrorCode(err) != model.ENOTFOUND {
-				s.log.Warn("open media", "key", key, "err", err)
+			if errors.Is(err, fs.ErrNotExist) || model.IsNotFound(err) {
+				http.NotFound(w, r)
+				return
 			}
-			http.NotFound(w, r)
+			if r.Context().Err() == nil {
+				s.log.Error("open media", "key", key, "err", err)
+			}
+			http.Error(w, "the media store is unavailable; try again later", http.StatusServiceUnavailable)
 			return
 		}
 		defer f.Close()
@@ -56,6 +63,11 @@ func (s *Service) MediaHandler() http.Handler {
 		// Names are never reused, so files can be cached forever.
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+		if e, ok := f.(interface{ ETag() string }); ok && e.ETag() != "" {
+			// An object store's entity tag: ServeContent answers a
+			// matching If-None-Match with 304.
+			h.Set("ETag", `"`+strings.Trim(e.ETag(), `"`)+`"`)
+		}
 		if rs, ok := f.(io.ReadSeeker); ok {
 			http.ServeContent(w, r, "", time.Time{}, rs)
 			return
