@@ -128,8 +128,8 @@ func (tx *Tx) PurgeFollowsOf(ctx context.Context, accountID int64, limit int) (i
 		if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
 			return n, fmt.Errorf("purge follows: %w", err)
 		}
-		q, args = inList("DELETE FROM follows WHERE "+side.mine+" = $%d AND "+side.other+" IN (%s)", ids)
-		q = fmt.Sprintf(q, len(ids)+1)
+		q, args = inList("DELETE FROM follows WHERE "+side.other+" IN (%s)", ids)
+		q += fmt.Sprintf(" AND %s = $%d", side.mine, len(args)+1)
 		if _, err := tx.tx.ExecContext(ctx, q, append(args, accountID)...); err != nil {
 			return n, fmt.Errorf("purge follows: %w", err)
 		}
