@@ -54,10 +54,9 @@ func jobsConfig(db *store.DB, log *slog.Logger) jobs.Config {
 // serveFlags configure "parvis serve".
 type serveFlags struct {
 	dbFlags
-	listen     string
-	domain     string
-	media      string
-	mediaS3    string
+	listen string
+	domain string
+	mediaFlags
 	logLevel   string
 	logFormat  string
 	trustProxy bool
@@ -75,8 +74,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	f.dbFlags.register(fs)
 	fs.StringVar(&f.listen, "listen", env("PARVIS_LISTEN", "127.0.0.1:8080"), "address to listen on (env PARVIS_LISTEN)")
 	fs.StringVar(&f.domain, "domain", env("PARVIS_DOMAIN", ""), "public host[:port] used in links and ids; default derived from --listen (env PARVIS_DOMAIN)")
-	fs.StringVar(&f.media, "media", env("PARVIS_MEDIA", ""), "directory of uploaded media, the same for every node (a shared mount when there are several); default DATA/media (env PARVIS_MEDIA)")
-	fs.StringVar(&f.mediaS3, "media-s3", env("PARVIS_MEDIA_S3", ""), "keep uploaded media in an S3-compatible bucket instead of --media: https://ENDPOINT/BUCKET[/PREFIX][?region=R&path_style=true]; credentials from PARVIS_S3_ACCESS_KEY and PARVIS_S3_SECRET_KEY (or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) (env PARVIS_MEDIA_S3)")
+	f.mediaFlags.register(fs)
 	fs.StringVar(&f.logLevel, "log-level", env("PARVIS_LOG_LEVEL", "info"), "debug, info, warn or error (env PARVIS_LOG_LEVEL)")
 	fs.StringVar(&f.logFormat, "log-format", env("PARVIS_LOG_FORMAT", "text"), "text or json (env PARVIS_LOG_FORMAT)")
 	fs.BoolVar(&f.trustProxy, "trust-proxy", env("PARVIS_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (only behind a reverse proxy) (env PARVIS_TRUST_PROXY)")
@@ -94,19 +92,40 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 		"federate over plain http (this instance's ids too), for local testing; production requires https (env PARVIS_FEDERATION_HTTP)")
 }
 
-// mediaDir is where uploads live: --media, or the data directory's media
-// folder.
-func (f *serveFlags) mediaDir() string {
+// mediaFlags choose the store of uploaded media, for serve and for the
+// commands that read it.
+type mediaFlags struct {
+	media   string
+	mediaS3 string
+}
+
+func (f *mediaFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.media, "media", env("PARVIS_MEDIA", ""), "directory of uploaded media, the same for every node (a shared mount when there are several); default DATA/media (env PARVIS_MEDIA)")
+	fs.StringVar(&f.mediaS3, "media-s3", env("PARVIS_MEDIA_S3", ""), "keep uploaded media in an S3-compatible bucket instead of --media: https://ENDPOINT/BUCKET[/PREFIX][?region=R&path_style=true]; credentials from PARVIS_S3_ACCESS_KEY and PARVIS_S3_SECRET_KEY (or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) (env PARVIS_MEDIA_S3)")
+}
+
+// dir is where uploads live without --media-s3: --media, or the data
+// directory's media folder.
+func (f *mediaFlags) dir(data string) string {
 	if f.media != "" {
 		return f.media
 	}
-	return filepath.Join(f.data, "media")
+	return filepath.Join(data, "media")
 }
 
-// mediaStore opens the S3 bucket of --media-s3 and checks that it can be
-// used; it returns nil without --media-s3 (the directory of mediaDir is
-// used then).
-func (f *serveFlags) mediaStore(ctx context.Context) (media.Store, error) {
+// where tells where uploads go, for logs and messages.
+func (f *mediaFlags) where(data string) string {
+	if f.mediaS3 != "" {
+		if c, err := media.ParseS3URL(f.mediaS3); err == nil {
+			return c.String()
+		}
+	}
+	return f.dir(data)
+}
+
+// s3Store opens the S3 bucket of --media-s3 and checks that it can be
+// used; it returns nil without --media-s3.
+func (f *mediaFlags) s3Store(ctx context.Context) (*media.S3Store, error) {
 	if f.mediaS3 == "" {
 		return nil, nil
 	}
@@ -135,6 +154,23 @@ func (f *serveFlags) mediaStore(ctx context.Context) (media.Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openStore opens the media store: the bucket of --media-s3, or the directory.
+// close releases it.
+func (f *mediaFlags) openStore(ctx context.Context, data string) (store media.Store, close func(), err error) {
+	s3, err := f.s3Store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s3 != nil {
+		return s3, func() {}, nil
+	}
+	dir, err := media.NewDirStore(f.dir(data), "/media")
+	if err != nil {
+		return nil, nil, err
+	}
+	return dir, func() { dir.Close() }, nil
 }
 
 func newLogger(level, format string, out *os.File) (*slog.Logger, error) {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"parvis/internal/jobs"
-	"parvis/internal/media"
 	"parvis/internal/model"
 	"parvis/internal/progress"
 	"parvis/internal/social"
@@ -25,18 +23,18 @@ const exportUsage = `usage:
 // returns the actor of the local user named username. The per-account
 // follow limit is lifted: an administrator importing a list on someone's
 // behalf is not a script following people.
-func userService(ctx context.Context, f *dbFlags, username string) (*social.Service, *social.Actor, func(), error) {
+func userService(ctx context.Context, f *dbFlags, mf *mediaFlags, username string) (*social.Service, *social.Actor, func(), error) {
 	log := quietLogger()
 	db, err := f.open(ctx, log)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	files, err := media.NewDirStore(filepath.Join(f.data, "media"), "/media")
+	files, closeFiles, err := mf.openStore(ctx, f.data)
 	if err != nil {
 		db.Close()
 		return nil, nil, nil, err
 	}
-	closeAll := func() { files.Close(); db.Close() }
+	closeAll := func() { closeFiles(); db.Close() }
 	queue, err := jobs.New(jobsConfig(db, log))
 	if err != nil {
 		closeAll()
@@ -89,8 +87,10 @@ func localActor(ctx context.Context, db *store.DB, username string) (*social.Act
 
 func adminExport(ctx context.Context, args []string, io stdio) error {
 	var f dbFlags
+	var mf mediaFlags
 	fs := newFlags("admin export", io)
 	f.register(fs)
+	mf.register(fs)
 	username := fs.String("username", "", "the user whose account to export (required)")
 	to := fs.String("to", "", "the zip file to write (required)")
 	if err := parse(fs, args); err != nil {
@@ -102,7 +102,7 @@ func adminExport(ctx context.Context, args []string, io stdio) error {
 		return errUsage
 	}
 	start := time.Now()
-	svc, actor, closeAll, err := userService(ctx, &f, *username)
+	svc, actor, closeAll, err := userService(ctx, &f, &mf, *username)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func adminExport(ctx context.Context, args []string, io stdio) error {
 		stats.Media, stats.Likes, stats.Bookmarks, stats.Following, stats.Blocks, stats.Mutes)
 	if stats.MissingMedia > 0 {
 		fmt.Fprintf(io.err, "warning: %d attachments had no file in %s and are not in the archive\n", stats.MissingMedia,
-			filepath.Join(f.data, "media"))
+			mf.where(f.data))
 	}
 	return nil
 }
@@ -169,7 +169,7 @@ func adminImportFollows(ctx context.Context, args []string, io stdio) error {
 		defer fh.Close()
 		in = fh
 	}
-	svc, actor, closeAll, err := userService(ctx, &f, *username)
+	svc, actor, closeAll, err := userService(ctx, &f, &mediaFlags{}, *username)
 	if err != nil {
 		return err
 	}

@@ -34,9 +34,13 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	start := time.Now()
-	files, err := f.mediaStore(ctx)
+	s3, err := f.s3Store(ctx)
 	if err != nil {
 		return err
+	}
+	var files media.Store // nil: the directory
+	if s3 != nil {
+		files = s3
 	}
 	db, err := f.open(ctx, log)
 	if err != nil {
@@ -53,7 +57,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		scheme = "http"
 	}
 	app, err := server.NewApp(ctx, db, server.AppConfig{Domain: domain, Scheme: scheme, Mail: f.smtp,
-		MediaDir: f.mediaDir(), Media: files,
+		MediaDir: f.dir(f.data), Media: files,
 		TrustProxy: f.trustProxy, Logger: log,
 		Federation: federation.Config{AllowPrivate: f.federationAllowPrivate, AllowHTTP: f.federationHTTP, Version: version}})
 	if err != nil {
@@ -70,7 +74,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		}
 	}
 	log.Info("parvis is listening", "url", scheme+"://"+domain+"/", "address", ln.Addr().String(),
-		"database", string(db.Engine()), "media", mediaWhere(f), "startup_ms", time.Since(start).Milliseconds(), "version", version)
+		"database", string(db.Engine()), "media", f.where(f.data), "startup_ms", time.Since(start).Milliseconds(), "version", version)
 	err = app.Server.Serve(ctx, ln)
 	log.Info("stopped")
 	return err
@@ -101,14 +105,4 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
 // quietLogger is used by commands whose output is for people, not logs.
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-// mediaWhere tells where uploads go, for the start-up log line.
-func mediaWhere(f serveFlags) string {
-	if f.mediaS3 != "" {
-		if c, err := media.ParseS3URL(f.mediaS3); err == nil {
-			return c.String()
-		}
-	}
-	return f.mediaDir()
 }
