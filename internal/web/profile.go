@@ -29,6 +29,8 @@ type profilePage struct {
 	Pager    pager
 	Empty    string
 	Heading  string
+	// MovedTo is the account this one moved to, shown as a banner.
+	MovedTo *model.Account
 }
 
 // account finds the account of a page's {handle} ("@user" or
@@ -60,6 +62,10 @@ func (h *Handler) profileBase(w http.ResponseWriter, r *http.Request, current st
 	p := h.page(r, "")
 	p.Title = a.Name()
 	pp := &profilePage{Account: a, Path: accountPath(a)}
+	if pp.MovedTo, err = h.svc.MovedTo(r.Context(), a); err != nil {
+		h.fail(w, r, err)
+		return nil, nil, false
+	}
 	if p.LoggedIn() {
 		if p.Actor.Account.ID == a.ID {
 			pp.Self = true

@@ -110,6 +110,14 @@ func (h *Handler) Handler() http.Handler {
 	mux.HandleFunc("POST /settings/profile", h.requireLogin(h.saveProfile))
 	mux.HandleFunc("POST /settings/password", h.requireLogin(h.changePassword))
 	mux.HandleFunc("POST /settings/posting", h.requireLogin(h.savePosting))
+	// Account: aliases, moving, deleting (settings_account.go).
+	mux.HandleFunc("GET /settings/aliases", h.requireLogin(h.aliases))
+	mux.HandleFunc("POST /settings/aliases", h.requireLogin(h.addAlias))
+	mux.HandleFunc("POST /settings/aliases/remove", h.requireLogin(h.removeAlias))
+	mux.HandleFunc("GET /settings/move", h.requireLogin(h.moveForm))
+	mux.HandleFunc("POST /settings/move", h.requireLogin(h.move))
+	mux.HandleFunc("GET /settings/delete", h.requireLogin(h.deleteAccountForm))
+	mux.HandleFunc("POST /settings/delete", h.requireLogin(h.deleteAccount))
 
 	// Insights: the dashboard, a post's figures, CSV exports, the websites
 	// and link tracking (docs/INSIGHTS.md).
@@ -133,6 +141,7 @@ func (h *Handler) Handler() http.Handler {
 	mux.HandleFunc("GET /admin/moderation", h.requireRole("moderator", h.adminModeration))
 	mux.HandleFunc("GET /admin/log", h.requireRole("moderator", h.adminLog))
 	mux.HandleFunc("POST /admin/accounts/{id}/unsuspend", h.requireRole("moderator", h.adminUnsuspend))
+	mux.HandleFunc("POST /admin/accounts/{id}/delete", h.requireRole("admin", h.adminDeleteAccount))
 	// resolved, dismissed.
 	mux.HandleFunc("POST /admin/reports/{id}/{status}", h.requireRole("moderator", h.adminReport))
 

@@ -288,7 +288,7 @@ type visit struct {
 func crawlAll(t *testing.T, w *world, limit, perShape int) []visit {
 	t.Helper()
 	extra := []string{"/no/such/page", "/@nobody", "/password/forgot", "/password/reset/not-a-token", "/login", "/signup", "/about",
-		"/communities/new", "/compose", "/settings", "/insights/settings", "/follow_requests", "/suggestions", "/network",
+		"/communities/new", "/compose", "/settings", "/settings/aliases", "/settings/move", "/settings/delete", "/insights/settings", "/follow_requests", "/suggestions", "/network",
 		"/introductions", "/admin/moderation", "/admin/log", "/c/jardins/moderation", "/c/jardins/moderation/log", "/c/jardins/settings",
 		"/c/velos/moderation", "/search?q=jardin", "/search?q=%23jardin", "/search?q=%40alice", "/tags/jardin"}
 	var out []visit
