@@ -97,6 +97,8 @@ type Account struct {
 	Emojis          []Emoji       `json:"emojis"`
 	Fields          []Field       `json:"fields"`
 	Roles           []AccountRole `json:"roles"`
+	// Moved is the account this one moved to, present only after a move.
+	Moved *Account `json:"moved,omitempty"`
 }
 
 // Source is what a person typed, for editing: the profile's plain text and
@@ -151,6 +153,14 @@ func (h *Handler) account(a *model.Account) Account {
 	}
 	for _, f := range a.Fields {
 		out.Fields = append(out.Fields, Field{Name: f.Name, Value: fieldHTML(f.Value), VerifiedAt: optTime(f.VerifiedAt)})
+	}
+	if a.MovedToID != 0 {
+		// Rare (moved accounts only), so read here rather than preloaded.
+		if to, err := h.svc.DB().Read().AccountByID(context.Background(), a.MovedToID); err == nil {
+			to.MovedToID = 0 // one level, as Mastodon shows it
+			m := h.account(to)
+			out.Moved = &m
+		}
 	}
 	return out
 }
