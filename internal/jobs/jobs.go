@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/riverqueue/river/rivermigrate"
 )
 
@@ -54,6 +55,9 @@ type Config struct {
 	// RescueAfter is how long a job may stay "running" before it is taken to
 	// belong to a crashed node and run again. Zero means 2 minutes.
 	RescueAfter time.Duration
+	// WorkContext, when set, derives the context every job runs under (the
+	// store marks it as background work, whose writes yield to requests).
+	WorkContext func(context.Context) context.Context
 	Logger      *slog.Logger
 }
 
@@ -129,6 +133,9 @@ func (q *Queue) Open(cfg Config) error {
 		// Completed jobs are kept a day for inspection, then swept.
 		CompletedJobRetentionPeriod: 24 * time.Hour,
 	}
+	if cfg.WorkContext != nil {
+		rc.Middleware = []rivertype.Middleware{&workContext{derive: cfg.WorkContext}}
+	}
 	if rc.FetchPollInterval == 0 {
 		rc.FetchPollInterval = 200 * time.Millisecond
 	}
@@ -156,6 +163,16 @@ func (q *Queue) Open(cfg Config) error {
 	}
 	q.client, q.working = client, cfg.Workers != nil
 	return nil
+}
+
+// workContext runs every job under a context derived by derive.
+type workContext struct {
+	river.MiddlewareDefaults
+	derive func(context.Context) context.Context
+}
+
+func (m *workContext) Work(ctx context.Context, _ *rivertype.JobRow, doInner func(context.Context) error) error {
+	return doInner(m.derive(ctx))
 }
 
 func orDefault(v, d int) int {

@@ -104,7 +104,7 @@ func NewApp(ctx context.Context, db *store.DB, cfg AppConfig) (*App, error) {
 	svc.RegisterInsightsWorkers(workers)
 	if err := queue.Open(jobs.Config{DB: db.SQL(), Postgres: db.Engine() == store.Postgres, Listener: db.Pool(),
 		Workers: workers, Periodic: append(append(svc.PeriodicJobs(), fed.PeriodicJobs()...), svc.InsightsPeriodicJobs()...), Logger: log, PollInterval: cfg.JobPoll,
-		RescueAfter: cfg.RescueAfter}); err != nil {
+		RescueAfter: cfg.RescueAfter, WorkContext: store.Background}); err != nil {
 		return nil, err
 	}
 	webUI, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.Scheme == "https", Media: svc.MediaHandler()})
@@ -146,7 +146,7 @@ func activityPubFirst(ap, web http.Handler) http.Handler {
 // listens, so that no event published afterwards is missed). All stop when
 // ctx ends.
 func (a *App) Start(ctx context.Context) error {
-	go a.Insights.Run(ctx)
+	go a.Insights.Run(store.Background(ctx))
 	if a.broker != nil {
 		if err := a.broker.Start(ctx); err != nil {
 			return err

@@ -66,6 +66,7 @@ type DB struct {
 	node  int64 // claimed by Migrate
 	clock model.Clock
 	log   *slog.Logger
+	gate  *writeGate // SQLite: requests before background work
 }
 
 // Open opens (creating if needed) the database described by cfg. It does not
@@ -130,6 +131,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
 	db.write, db.read = w, r
+	db.gate = newWriteGate()
 	return nil
 }
 
@@ -286,9 +288,29 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 // Tx runs fn in one write transaction: committed when fn returns nil, rolled
 // back otherwise (and on panic).
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	tx, err := db.run(ctx, fn)
+	if err != nil {
+		return err
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// run runs fn in a transaction, holding the write gate (SQLite) from
+// before the begin until after the commit or rollback.
+func (db *DB) run(ctx context.Context, fn func(tx *Tx) error) (*Tx, error) {
+	if db.gate != nil {
+		leave, err := db.gate.enter(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("begin transaction: %w", err)
+		}
+		defer leave()
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
 	tx := &Tx{Q: Q{q: sqlTx, db: db}, tx: sqlTx}
 	defer func() {
@@ -299,15 +321,12 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
-		return err
+		return nil, err
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return nil, fmt.Errorf("commit: %w", err)
 	}
-	for _, f := range tx.afterCommit {
-		f()
-	}
-	return nil
+	return tx, nil
 }
 
 // ms converts a time to the stored form: Unix milliseconds, 0 for the zero
