@@ -230,6 +230,17 @@ func (b *browser) get(path string) (int, string) {
 // post submits a form found on page to action, and returns the status.
 func (b *browser) post(page, action string, v url.Values) int {
 	b.t.Helper()
+	status, body := b.tryPost(page, action, v)
+	if status >= 400 {
+		b.t.Fatalf("POST %s: status %d: %.500s", action, status, body)
+	}
+	return status
+}
+
+// tryPost is post for a form expected to fail: it returns the status and
+// the page.
+func (b *browser) tryPost(page, action string, v url.Values) (int, string) {
+	b.t.Helper()
 	b.get(page)
 	m := csrfField.FindStringSubmatch(b.last)
 	if m == nil {
@@ -252,10 +263,7 @@ func (b *browser) post(page, action string, v url.Values) int {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 400 {
-		b.t.Fatalf("POST %s: status %d: %.500s", action, resp.StatusCode, body)
-	}
-	return resp.StatusCode
+	return resp.StatusCode, string(body)
 }
 
 // setup runs the first-run page and returns the admin's browser.

@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"context"
+	"html"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -186,6 +188,61 @@ func runScenario(t *testing.T, a, b *node) {
 	time.Sleep(500 * time.Millisecond)
 	if n := b.count("SELECT COUNT(*) FROM posts WHERE text LIKE '%after the block%'"); n != 0 {
 		t.Fatalf("alice's post after the block reached bob's server: got %d copies, want 0", n)
+	}
+
+	moveAndDelete(t, a, b, bob, carol)
+}
+
+// moveAndDelete moves an account of a to a new account on b, and then
+// deletes an account of a. dan (on a) is followed by bob (on b) and by
+// carol (on a); dan2 on b names dan as an alias, and dan moves there: bob
+// and carol then follow dan2. Then carol, who posted and follows people on
+// b, deletes her account: b forgets her posts and follows.
+func moveAndDelete(t *testing.T, a, b *node, bob, carol *browser) {
+	start := time.Now()
+	defer func() { t.Logf("move and delete: %s", time.Since(start).Round(time.Millisecond)) }()
+	dan := a.signUp("dan")
+	dan2 := b.signUp("dan2")
+	danOnB := bob.find(a, "dan")
+	bob.post("/@dan@"+a.domain, "/accounts/"+model.FormatID(danOnB)+"/follow", nil)
+	carol.post("/@dan", "/accounts/"+model.FormatID(a.accountID("dan", ""))+"/follow", nil)
+	eventually(t, "bob follows dan", func() bool {
+		return a.count("SELECT COUNT(*) FROM follows WHERE target_id = $1", a.accountID("dan", "")) == 2
+	}, a, b)
+
+	// Without the alias on dan2, the move is refused with a form message.
+	status, page := dan.tryPost("/settings/move", "/settings/move", url.Values{"handle": {"dan2@" + b.domain},
+		"current_password": {"correct horse battery"}})
+	if (status != http.StatusUnprocessableEntity && status != http.StatusBadRequest) || !strings.Contains(html.UnescapeString(page), "does not list this account as an alias") {
+		t.Fatalf("move before the alias: status %d", status)
+	}
+	dan2.post("/settings/aliases", "/settings/aliases", url.Values{"handle": {"dan@" + a.domain}})
+	dan.post("/settings/move", "/settings/move", url.Values{"handle": {"dan2@" + b.domain},
+		"current_password": {"correct horse battery"}})
+	dan2OnA := a.accountID("dan2", b.domain)
+	eventually(t, "bob and carol follow dan2 instead of dan", func() bool {
+		return b.count("SELECT COUNT(*) FROM follows WHERE account_id = $1 AND target_id = $2",
+			b.accountID("bob", ""), b.accountID("dan2", "")) == 1 &&
+			b.count("SELECT COUNT(*) FROM follows WHERE target_id = $1", danOnB) == 0 &&
+			a.count("SELECT COUNT(*) FROM follows WHERE account_id = $1 AND target_id = $2",
+				a.accountID("carol", ""), dan2OnA) == 1
+	}, a, b)
+	if got := a.activityType("/@dan"); got != "Person" {
+		t.Errorf("dan's actor after the move: %q", got)
+	}
+
+	// carol deletes her account; b forgets her.
+	carolOnB := b.accountID("carol", a.domain)
+	if n := b.count("SELECT COUNT(*) FROM posts WHERE account_id = $1", carolOnB); n == 0 {
+		t.Fatal("carol has no post on b to delete")
+	}
+	carol.post("/settings/delete", "/settings/delete", url.Values{"current_password": {"correct horse battery"}})
+	eventually(t, "b removes carol's posts and follows", func() bool {
+		return b.count("SELECT COUNT(*) FROM posts WHERE account_id = $1", carolOnB) == 0 &&
+			b.count("SELECT COUNT(*) FROM follows WHERE account_id = $1 OR target_id = $1", carolOnB) == 0
+	}, a, b)
+	if status, _ := a.browser().get("/users/carol"); status != http.StatusGone {
+		t.Errorf("carol's actor after deletion: status %d, want 410", status)
 	}
 }
 
