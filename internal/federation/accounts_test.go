@@ -3,16 +3,23 @@ package federation_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
 
 	"parvis/internal/federation"
 	"parvis/internal/federation/ap"
+	"parvis/internal/jobs"
 	"parvis/internal/model"
 	"parvis/internal/social"
+	"parvis/internal/store"
+	"parvis/internal/store/storetest"
 )
 
 // withPassword gives a test user a real password (l.user makes none).
@@ -225,5 +232,57 @@ func TestRemoteActorDeletePurges(t *testing.T) {
 	})
 	if n := l.count("SELECT followers_count FROM accounts WHERE id = $1", bob.Account.ID); n != 0 {
 		t.Errorf("bob still counts %d followers", n)
+	}
+}
+
+// TestDeliveryPerServerLimitAcrossNodes runs two nodes, each on its own
+// handle of one database, with 60 single deliveries queued to a slow
+// server (each node's workers take some): at most PerServer requests are
+// in flight to the server at once across both nodes, not PerServer on
+// each, and no lease is left held.
+func TestDeliveryPerServerLimitAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	cfg := storetest.Config(t)
+	clock := &testClock{}
+	cfg.Clock = clock
+	open := func() *store.DB {
+		db, err := store.Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db1 := open()
+	if _, err := db1.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := jobs.Migrate(ctx, jobs.Config{DB: db1.SQL(), Postgres: db1.Engine() == store.Postgres, Listener: db1.Pool()}); err != nil {
+		t.Fatal(err)
+	}
+	web := newFakeWeb(t)
+	fc := federation.Config{PerServer: 2}
+	n1 := newLocalOn(t, db1, clock, web, fc, nil, true)
+	newLocalOn(t, open(), clock, web, fc, nil, true)
+	bob := n1.user("bob")
+	web.slowDown("slow.example", 30*time.Millisecond)
+	const n = 60
+	var params []river.InsertManyParams
+	for i := range n {
+		body := fmt.Sprintf(`{"type":"Create","id":"https://parvis.example/users/bob/statuses/%d","content":"two nodes"}`, i)
+		params = append(params, river.InsertManyParams{Args: federation.DeliverArgs{ActorID: bob.Account.ID,
+			Inbox: fmt.Sprintf("https://slow.example/users/s%d/inbox", i), Activity: json.RawMessage(body)}})
+	}
+	if err := db1.Tx(ctx, func(tx *store.Tx) error { return n1.queue.EnqueueMany(ctx, tx.SQL(), params) }); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every inbox of the slow server receives its delivery", func() bool {
+		return len(n1.creates("two nodes")) == n
+	})
+	if peak := web.peakInFlight("slow.example"); peak != 2 {
+		t.Errorf("got at most %d deliveries at once to one server from two nodes, want 2", peak)
+	}
+	if left := n1.count("SELECT COUNT(*) FROM federation_leases"); left != 0 {
+		t.Errorf("%d delivery leases left held", left)
 	}
 }
