@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -57,10 +58,11 @@ type serveFlags struct {
 	listen string
 	domain string
 	mediaFlags
-	logLevel   string
-	logFormat  string
-	trustProxy bool
-	smtp       mail.Config
+	mediaPublicURL string
+	logLevel       string
+	logFormat      string
+	trustProxy     bool
+	smtp           mail.Config
 	// federationAllowPrivate and federationHTTP let instances on one
 	// machine or network federate (loopback addresses, plain http).
 	federationAllowPrivate bool
@@ -75,6 +77,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.listen, "listen", env("PARVIS_LISTEN", "127.0.0.1:8080"), "address to listen on (env PARVIS_LISTEN)")
 	fs.StringVar(&f.domain, "domain", env("PARVIS_DOMAIN", ""), "public host[:port] used in links and ids; default derived from --listen (env PARVIS_DOMAIN)")
 	f.mediaFlags.register(fs)
+	fs.StringVar(&f.mediaPublicURL, "media-public-url", env("PARVIS_MEDIA_PUBLIC_URL", ""), "base URL that links to media point at instead of https://DOMAIN/media, e.g. a CDN or a public bucket: https://cdn.example/media (env PARVIS_MEDIA_PUBLIC_URL)")
 	fs.StringVar(&f.logLevel, "log-level", env("PARVIS_LOG_LEVEL", "info"), "debug, info, warn or error (env PARVIS_LOG_LEVEL)")
 	fs.StringVar(&f.logFormat, "log-format", env("PARVIS_LOG_FORMAT", "text"), "text or json (env PARVIS_LOG_FORMAT)")
 	fs.BoolVar(&f.trustProxy, "trust-proxy", env("PARVIS_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (only behind a reverse proxy) (env PARVIS_TRUST_PROXY)")
@@ -90,6 +93,28 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 		"let federation reach loopback and private addresses, for instances testing together; never on a public server (env PARVIS_FEDERATION_ALLOW_PRIVATE)")
 	fs.BoolVar(&f.federationHTTP, "federation-http", env("PARVIS_FEDERATION_HTTP", "") == "true",
 		"federate over plain http (this instance's ids too), for local testing; production requires https (env PARVIS_FEDERATION_HTTP)")
+}
+
+// checkMediaPublicURL accepts an absolute https URL without query,
+// fragment or credentials (http only for a loopback host, when testing:
+// pages allow images from https origins only).
+func checkMediaPublicURL(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("--media-public-url: %w", err)
+	}
+	host := u.Hostname()
+	loopback := host == "localhost" || strings.HasSuffix(host, ".localhost")
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		loopback = true
+	}
+	if host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || !(u.Scheme == "https" || u.Scheme == "http" && loopback) {
+		return "", fmt.Errorf("--media-public-url %q: want an https URL such as https://cdn.example/media, without query or credentials", raw)
+	}
+	return strings.TrimSuffix(raw, "/"), nil
 }
 
 // mediaFlags choose the store of uploaded media, for serve and for the

@@ -40,6 +40,9 @@ func TestServeMediaS3Flags(t *testing.T) {
 			[]string{"--media-s3", base + "/parvis-media"}, "S3 store " + base + "/parvis-media/"},
 		{"missing bucket", map[string]string{"AWS_ACCESS_KEY_ID": mediatest.AccessKey, "AWS_SECRET_ACCESS_KEY": mediatest.SecretKey},
 			[]string{"--media-s3", base + "/elsewhere"}, `the bucket "elsewhere" does not exist`},
+		{"public URL over plain http", nil, []string{"--media-public-url", "http://cdn.example/media"}, "want an https URL"},
+		{"public URL with a query", nil, []string{"--media-public-url", "https://cdn.example/media?x=1"}, "want an https URL"},
+		{"public URL not absolute", nil, []string{"--media-public-url", "/files"}, "want an https URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, k := range []string{"PARVIS_S3_ACCESS_KEY", "PARVIS_S3_SECRET_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
@@ -57,15 +60,17 @@ func TestServeMediaS3Flags(t *testing.T) {
 
 // TestServeAndExportWithS3Media runs the real binary with --media-s3 and
 // its credentials in the environment: an image uploaded through the API
-// lands in the bucket under the prefix and is served back; "admin export
-// --media-s3" puts it in the account's archive.
+// lands in the bucket under the prefix and is served back; its link points
+// at --media-public-url; "admin export --media-s3" puts it in the
+// account's archive.
 func TestServeAndExportWithS3Media(t *testing.T) {
 	s3 := mediatest.GoFakeS3(t)
 	t.Setenv("PARVIS_S3_ACCESS_KEY", mediatest.AccessKey)
 	t.Setenv("PARVIS_S3_SECRET_KEY", mediatest.SecretKey)
 	bucketURL := "http://" + s3.Config.Endpoint + "/parvis-media/site1"
 	flags := testDatabaseFlags(t)
-	base, _, logs := startServer(t, buildBinary(t), append(flags, "--media-s3", bucketURL)...)
+	const cdn = "https://cdn.parvis.example/media"
+	base, _, logs := startServer(t, buildBinary(t), append(flags, "--media-s3", bucketURL, "--media-public-url", cdn+"/")...)
 	if !strings.Contains(logs.String(), "media="+bucketURL+"/") {
 		t.Errorf("the start-up line does not say where media go:\n%s", logs)
 	}
@@ -128,11 +133,11 @@ func TestServeAndExportWithS3Media(t *testing.T) {
 	if err := json.Unmarshal(call(req), &att); err != nil {
 		t.Fatal(err)
 	}
-	u, err := url.Parse(att.URL)
-	if err != nil {
-		t.Fatal(err)
+	key, ok := strings.CutPrefix(att.URL, cdn+"/")
+	if !ok {
+		t.Fatalf("the attachment's URL is %q, want it under --media-public-url %s", att.URL, cdn)
 	}
-	key := strings.TrimPrefix(u.Path, "/media/")
+	u := &url.URL{Path: "/media/" + key} // served by Parvis too
 
 	// The object is in the bucket, under the prefix.
 	plain, err := media.NewS3Store(s3.Config, "/media")

@@ -34,6 +34,10 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	start := time.Now()
+	publicURL, err := checkMediaPublicURL(f.mediaPublicURL)
+	if err != nil {
+		return err
+	}
 	s3, err := f.s3Store(ctx)
 	if err != nil {
 		return err
@@ -57,7 +61,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		scheme = "http"
 	}
 	app, err := server.NewApp(ctx, db, server.AppConfig{Domain: domain, Scheme: scheme, Mail: f.smtp,
-		MediaDir: f.dir(f.data), Media: files,
+		MediaDir: f.dir(f.data), Media: files, MediaPublicURL: publicURL,
 		TrustProxy: f.trustProxy, Logger: log,
 		Federation: federation.Config{AllowPrivate: f.federationAllowPrivate, AllowHTTP: f.federationHTTP, Version: version}})
 	if err != nil {

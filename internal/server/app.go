@@ -27,10 +27,7 @@ type AppConfig struct {
 	Domain string
 	// MediaDir holds uploaded files (shared by every node), unless Media
 	// is set.
-	MediaDir string
-	// Media is the store of uploaded files (an S3 bucket every node
-	// reaches); nil means a directory store on MediaDir.
-	Media      media.Store
+	MediaDir   string
 	Scheme     string
 	Mail       mail.Config
 	TrustProxy bool
@@ -43,6 +40,13 @@ type AppConfig struct {
 	RescueAfter time.Duration
 	// Federation tunes ActivityPub federation.
 	Federation federation.Config
+	// Media is the store of uploaded files (an S3 bucket every node
+	// reaches); nil means a directory store on MediaDir.
+	Media media.Store
+	// MediaPublicURL, if set, is the base of links to media files (a CDN
+	// or a public bucket) instead of /media/ on this server, which keeps
+	// serving them too.
+	MediaPublicURL string
 }
 
 // App is Parvis wired together: the use cases, their job workers, and the
@@ -91,7 +95,8 @@ func NewApp(ctx context.Context, db *store.DB, cfg AppConfig) (*App, error) {
 		events = broker
 	}
 	queue := jobs.NewQueue()
-	svc := social.New(social.Config{Domain: cfg.Domain, Scheme: cfg.Scheme, Secret: secret},
+	svc := social.New(social.Config{Domain: cfg.Domain, Scheme: cfg.Scheme, Secret: secret,
+		MediaBaseURL: strings.TrimSuffix(cfg.MediaPublicURL, "/")},
 		social.Deps{DB: db, Queue: queue, Mailer: mail.NewSender(cfg.Mail), Logger: log, Media: files, Events: events})
 	insights := social.NewInsightsRecorder(svc, social.InsightsConfig{})
 	fed, err := federation.New(cfg.Federation, federation.Deps{Service: svc, Queue: queue, Logger: log})

@@ -36,6 +36,9 @@ type Config struct {
 	ResetTTL time.Duration
 	// MaxPostChars limits the length of posts (500 by default).
 	MaxPostChars int
+	// MediaBaseURL, if set, is where links to media files point instead of
+	// BaseURL()+"/media": a CDN, or the public address of the bucket.
+	MediaBaseURL string
 }
 
 // Service runs the use cases.

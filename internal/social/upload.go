@@ -112,10 +112,14 @@ func (s *Service) UpdateMedia(ctx context.Context, actor *Actor, id int64, descr
 	return m, nil
 }
 
-// MediaURL is where a stored file is served.
+// MediaURL is where a stored file is served: by this server under
+// /media/, or at the configured media base URL.
 func (s *Service) MediaURL(key string) string {
 	if key == "" {
 		return ""
+	}
+	if s.cfg.MediaBaseURL != "" {
+		return s.cfg.MediaBaseURL + "/" + key
 	}
 	return s.BaseURL() + "/media/" + key
 }
