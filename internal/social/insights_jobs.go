@@ -105,14 +105,25 @@ func (s *Service) ComputeInfluence(ctx context.Context) (InfluenceRun, error) {
 		return run, err
 	}
 	run.FollowAccounts = len(fol)
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.ReplaceInfluence(ctx, "engagement", influenceRows(eng), now); err != nil {
-			return err
-		}
-		return tx.ReplaceInfluence(ctx, "follow", influenceRows(fol), now)
-	})
+	err = s.storeInfluence(ctx, "engagement", influenceRows(eng), now)
+	if err == nil {
+		err = s.storeInfluence(ctx, "follow", influenceRows(fol), now)
+	}
 	run.Took = time.Since(start)
 	return run, wrap("store influence", err)
+}
+
+// storeInfluence replaces the stored ranks of graph by rows, in short
+// transactions (each row whole on its own), then removes the accounts
+// the new ranks leave out.
+func (s *Service) storeInfluence(ctx context.Context, graph string, rows []store.InfluenceRow, at time.Time) error {
+	for start := 0; start < len(rows); start += store.InfluenceBatch {
+		batch := rows[start:min(start+store.InfluenceBatch, len(rows))]
+		if err := s.db.Tx(ctx, func(tx *store.Tx) error { return tx.StoreInfluence(ctx, graph, batch, len(rows), at) }); err != nil {
+			return err
+		}
+	}
+	return s.db.Tx(ctx, func(tx *store.Tx) error { return tx.DeleteInfluenceBefore(ctx, graph, at) })
 }
 
 func influenceRows(st []insights.Standing) []store.InfluenceRow {
@@ -166,6 +177,9 @@ func (w *insightsSweepWorker) Work(ctx context.Context, _ *river.Job[InsightsSwe
 	return err
 }
 
+// InfluenceEvery is how often the influence ranks are computed again.
+const InfluenceEvery = 6 * time.Hour
+
 // InsightsInfluenceArgs ranks everyone's influence.
 type InsightsInfluenceArgs struct{}
 
@@ -191,6 +205,16 @@ func (w *insightsInfluenceWorker) Timeout(*river.Job[InsightsInfluenceArgs]) tim
 }
 
 func (w *insightsInfluenceWorker) Work(ctx context.Context, _ *river.Job[InsightsInfluenceArgs]) error {
+	// The job runs on every start as well as every InfluenceEvery; ranks
+	// from before a restart are kept while fresh (ranking 100,000 people
+	// takes half a minute of a core).
+	last, err := w.s.db.Read().InfluenceComputedAt(ctx)
+	if err != nil {
+		return err
+	}
+	if w.s.now().Sub(last) < InfluenceEvery-time.Minute {
+		return nil
+	}
 	run, err := w.s.ComputeInfluence(ctx)
 	if err == nil {
 		w.s.log.Info("ranked influence", "accounts", run.EngagementAccounts, "links", run.EngagementLinks,
@@ -217,7 +241,7 @@ func (s *Service) InsightsPeriodicJobs() []*river.PeriodicJob {
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return InsightsSweepArgs{}, nil }, nil),
-		river.NewPeriodicJob(river.PeriodicInterval(6*time.Hour),
+		river.NewPeriodicJob(river.PeriodicInterval(InfluenceEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return InsightsInfluenceArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}

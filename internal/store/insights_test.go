@@ -209,3 +209,39 @@ func TestVisitorSalt(t *testing.T) {
 		t.Errorf("stored salts: got %v %v, want the 2nd's only", days, err)
 	}
 }
+
+// Influence is stored in batches: a second computation replaces the ranks
+// of the accounts it ranks, and the accounts it leaves out go.
+func TestInfluenceStoredInBatches(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	if at, err := db.Read().InfluenceComputedAt(ctx); err != nil || !at.IsZero() {
+		t.Fatalf("computed at, before any: %v %v", at, err)
+	}
+	store1 := func(at time.Time, rows ...store.InfluenceRow) {
+		t.Helper()
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.StoreInfluence(ctx, "follow", rows, len(rows), at); err != nil {
+				return err
+			}
+			return tx.DeleteInfluenceBefore(ctx, "follow", at)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	store1(at(1, 0), store.InfluenceRow{AccountID: 1, PageRank: 0.6, Rank: 1, Percentile: 50},
+		store.InfluenceRow{AccountID: 2, PageRank: 0.4, Rank: 2, Percentile: 0})
+	store1(at(1, 6), store.InfluenceRow{AccountID: 2, PageRank: 0.7, Rank: 1, Percentile: 50},
+		store.InfluenceRow{AccountID: 3, PageRank: 0.3, Rank: 2, Percentile: 0})
+	if in, err := db.Read().InfluenceOf(ctx, 1); err != nil || len(in) != 0 {
+		t.Errorf("account 1, left out of the new ranks: %v %v", in, err)
+	}
+	in, err := db.Read().InfluenceOf(ctx, 2)
+	if err != nil || in["follow"].Rank != 1 || in["follow"].PageRank != 0.7 || in["follow"].Nodes != 2 || !in["follow"].ComputedAt.Equal(at(1, 6)) {
+		t.Errorf("account 2: %+v %v", in, err)
+	}
+	if got, err := db.Read().InfluenceComputedAt(ctx); err != nil || !got.Equal(at(1, 6)) {
+		t.Errorf("computed at: %v %v", got, err)
+	}
+}
