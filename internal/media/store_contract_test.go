@@ -442,6 +442,7 @@ func BenchmarkStore(b *testing.B) {
 			s := bk.setup(b)()
 			ctx := context.Background()
 			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
 				i++
