@@ -253,23 +253,15 @@ func (db *DB) AcquireLease(ctx context.Context, host, holder string, n int, now,
 	start := rand.IntN(n)
 	for i := range n {
 		slot := (start + i) % n
-		var taken bool
-		err := db.Tx(ctx, func(tx *Tx) error {
-			res, err := tx.tx.ExecContext(ctx, `INSERT INTO federation_leases (host, slot, holder, expires_at)
-				VALUES ($1, $2, $3, $4)
-				ON CONFLICT (host, slot) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-				WHERE federation_leases.expires_at < $5`, host, slot, holder, ms(expires), ms(now))
-			if err != nil {
-				return fmt.Errorf("acquire delivery lease: %w", err)
-			}
-			k, _ := res.RowsAffected()
-			taken = k > 0
-			return nil
-		})
+		// One statement in autocommit: no BEGIN/COMMIT round trips.
+		res, err := db.write.ExecContext(ctx, `INSERT INTO federation_leases (host, slot, holder, expires_at)
+			VALUES ($1, $2, $3, $4)
+			ON CONFLICT (host, slot) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+			WHERE federation_leases.expires_at < $5`, host, slot, holder, ms(expires), ms(now))
 		if err != nil {
-			return -1, err
+			return -1, fmt.Errorf("acquire delivery lease: %w", err)
 		}
-		if taken {
+		if k, _ := res.RowsAffected(); k > 0 {
 			return slot, nil
 		}
 	}
@@ -278,13 +270,11 @@ func (db *DB) AcquireLease(ctx context.Context, host, holder string, n int, now,
 
 // ReleaseLease gives a slot back, if holder still holds it.
 func (db *DB) ReleaseLease(ctx context.Context, host string, slot int, holder string) error {
-	return db.Tx(ctx, func(tx *Tx) error {
-		_, err := tx.tx.ExecContext(ctx, "DELETE FROM federation_leases WHERE host = $1 AND slot = $2 AND holder = $3", host, slot, holder)
-		if err != nil {
-			return fmt.Errorf("release delivery lease: %w", err)
-		}
-		return nil
-	})
+	_, err := db.write.ExecContext(ctx, "DELETE FROM federation_leases WHERE host = $1 AND slot = $2 AND holder = $3", host, slot, holder)
+	if err != nil {
+		return fmt.Errorf("release delivery lease: %w", err)
+	}
+	return nil
 }
 
 // InteractedRemoteRecipients returns the remote accounts, not suspended,
