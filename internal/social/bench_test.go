@@ -197,7 +197,7 @@ func BenchmarkFanOutJob(b *testing.B) {
 		// As the job does it: the audience read outside any transaction,
 		// then written 500 feeds per transaction.
 		lat.time(func() {
-			readers, err := db.Read().ActiveFollowers(ctx, star.Account.ID, time.Now().Add(-social.AwayAfter))
+			readers, err := db.Read().ActiveFollowers(ctx, star.Account.ID, time.Now().Add(-social.AwayAfter), false)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package social
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -58,7 +59,12 @@ func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) err
 		// fan-out. A retried job writes again what it wrote (no
 		// duplicates); a follower active only since the read gets the post
 		// through their feed's rebuild.
-		readers, err := s.db.Read().ActiveFollowers(ctx, p.AccountID, s.now().Add(-AwayAfter))
+		since := s.now().Add(-AwayAfter)
+		fromReaders, err := s.fewerReaders(ctx, p.AccountID, since)
+		if err != nil {
+			return err
+		}
+		readers, err := s.db.Read().ActiveFollowers(ctx, p.AccountID, since, fromReaders)
 		if err != nil {
 			return err
 		}
@@ -93,6 +99,38 @@ func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) err
 		}
 		return nil
 	})
+}
+
+// readerCount is the number of people whose home feed is kept, counted
+// again once a minute: it only chooses how a fan-out reads its audience.
+type readerCount struct {
+	mu sync.Mutex
+	n  int64
+	at time.Time
+}
+
+// fewerReaders reports whether fewer people keep a home feed than the
+// author has followers: the fan-out's audience is then found from the
+// readers' side (a handful of readers, a popular author: a few lookups
+// instead of one per follower).
+func (s *Service) fewerReaders(ctx context.Context, authorID int64, since time.Time) (bool, error) {
+	a, err := s.db.Read().AccountByID(ctx, authorID)
+	if err != nil {
+		return false, err
+	}
+	if a.FollowersCount < 100 {
+		return false, nil
+	}
+	c := s.readers
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := s.now(); c.at.IsZero() || now.Sub(c.at) > time.Minute || now.Before(c.at) {
+		if c.n, err = s.db.Read().FeedReaders(ctx, since); err != nil {
+			return false, err
+		}
+		c.at = now
+	}
+	return c.n < a.FollowersCount, nil
 }
 
 // RebuildFeedArgs refills the home feed of someone back after a long

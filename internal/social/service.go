@@ -63,6 +63,9 @@ type Service struct {
 	lookup func(ctx context.Context, handle string) (*LookedUp, error)
 	// candidates keeps people-you-may-know candidates a while (suggestions.go).
 	candidates *candidateCache
+	// readers counts the people whose home feed is kept, a minute at a
+	// time (feedjobs.go).
+	readers *readerCount
 }
 
 // Deps are the service's collaborators.
@@ -91,7 +94,7 @@ func New(cfg Config, d Deps) *Service {
 	}
 	s := &Service{db: d.DB, queue: d.Queue, mailer: d.Mailer, clock: d.DB.Clock(), log: d.Logger, cfg: cfg,
 		limits: DefaultLimits(), media: d.Media, events: d.Events,
-		outbound: d.Outbound, candidates: &candidateCache{m: map[int64]cachedCandidates{}}}
+		outbound: d.Outbound, candidates: &candidateCache{m: map[int64]cachedCandidates{}}, readers: &readerCount{}}
 	if s.events == nil {
 		s.events = NewLocalBroker()
 	}

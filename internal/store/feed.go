@@ -22,9 +22,25 @@ func (tx *Tx) AddToFeed(ctx context.Context, readerID, postID, authorID, reblogO
 // writes to. It only reads, so a fan-out looks its audience up (a cost in
 // proportion to the author's followers) without holding the write lock,
 // which SQLite has one of: posts being published do not wait for it.
-func (q Q) ActiveFollowers(ctx context.Context, authorID int64, activeSince time.Time) ([]int64, error) {
+func (q Q) ActiveFollowers(ctx context.Context, authorID int64, activeSince time.Time, fromReaders bool) ([]int64, error) {
+	if fromReaders {
+		return q.queryIDs(ctx, `SELECT u.account_id FROM users u
+			WHERE u.feed_valid = TRUE AND u.last_active_at >= $2
+			AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = u.account_id AND f.target_id = $1)`, authorID, ms(activeSince))
+	}
 	return q.queryIDs(ctx, `SELECT f.account_id FROM follows f JOIN users u ON u.account_id = f.account_id
 		WHERE f.target_id = $1 AND u.last_active_at >= $2 AND u.feed_valid = TRUE`, authorID, ms(activeSince))
+}
+
+// FeedReaders counts the people whose home feed is kept: those active
+// since activeSince whose feed is valid.
+func (q Q) FeedReaders(ctx context.Context, activeSince time.Time) (int64, error) {
+	var n int64
+	err := q.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE feed_valid = TRUE AND last_active_at >= $1", ms(activeSince)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count feed readers: %w", err)
+	}
+	return n, nil
 }
 
 // FanOutTo writes a post into the home feeds of readers (a batch of

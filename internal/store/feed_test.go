@@ -62,3 +62,72 @@ func TestHomeFromGraphMatchesDefinition(t *testing.T) {
 		t.Fatalf("min_id page: got %v, want %v (%v)", newer, want[5:10], err)
 	}
 }
+
+// The fan-out's audience is the same read from either side: from the
+// author's followers or from the people whose feed is kept.
+func TestActiveFollowersFromEitherSide(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	now := time.Now()
+	if _, err := seed.Run(ctx, db, seed.Options{Users: 300, Posts: 300, Seed: 5, PasswordHash: "x", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	// Half the people keep a feed, a third of them inactive for long.
+	var users []int64
+	rows, err := db.SQL().QueryContext(ctx, "SELECT id FROM users ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		users = append(users, id)
+	}
+	rows.Close()
+	for i, id := range users {
+		active := now
+		if i%3 == 0 {
+			active = now.Add(-30 * 24 * time.Hour)
+		}
+		if _, err := db.SQL().ExecContext(ctx, "UPDATE users SET feed_valid = $1, last_active_at = $2 WHERE id = $3",
+			i%2 == 0, active.UnixMilli(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var authors []int64
+	rows, err = db.SQL().QueryContext(ctx, "SELECT id FROM accounts ORDER BY followers_count DESC LIMIT 5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		authors = append(authors, id)
+	}
+	rows.Close()
+	since := now.Add(-14 * 24 * time.Hour)
+	total := 0
+	for _, a := range authors {
+		byFollowers, err := db.Read().ActiveFollowers(ctx, a, since, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byReaders, err := db.Read().ActiveFollowers(ctx, a, since, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(byFollowers)
+		slices.Sort(byReaders)
+		if !slices.Equal(byFollowers, byReaders) {
+			t.Errorf("author %d: %d followers keep a feed, %d read from the readers' side", a, len(byFollowers), len(byReaders))
+		}
+		total += len(byFollowers)
+	}
+	if total == 0 {
+		t.Fatal("no audience at all: the test checks nothing")
+	}
+	n, err := db.Read().FeedReaders(ctx, since)
+	if err != nil || n == 0 {
+		t.Fatalf("feed readers: %d %v", n, err)
+	}
+}
