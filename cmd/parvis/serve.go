@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"parvis/internal/federation"
@@ -33,6 +34,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
+	tuneGC()
 	start := time.Now()
 	publicURL, err := checkMediaPublicURL(f.mediaPublicURL)
 	if err != nil {
@@ -109,4 +111,14 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
 // quietLogger is used by commands whose output is for people, not logs.
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// tuneGC lets the heap grow to three times the live data between
+// collections (GOGC=200) unless GOGC is set: a server's live heap is small
+// (tens of MB), and the default collected so often that it took a sixth of
+// the CPU of a timeline request.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 }
