@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"parvis/internal/media"
 	"parvis/internal/media/mediatest"
 	"parvis/internal/model"
@@ -459,6 +462,35 @@ func BenchmarkStore(b *testing.B) {
 				if err != nil || n != int64(len(data)) {
 					b.Fatalf("read %d bytes, %v", n, err)
 				}
+			}
+		})
+	}
+}
+
+// TestS3StoreObjectHeaders checks that objects carry their type and the
+// caching header, for a CDN or a browser reading the bucket directly.
+func TestS3StoreObjectHeaders(t *testing.T) {
+	for _, srv := range mediatest.Servers {
+		t.Run(srv.Name, func(t *testing.T) {
+			cfg := srv.Start(t).Config
+			ctx := context.Background()
+			if err := newS3(t, cfg).Put(ctx, "attachments/1.small.jpg", bytes.NewReader(pattern(5000))); err != nil {
+				t.Fatal(err)
+			}
+			client, err := minio.New(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""), Region: cfg.Region})
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := client.StatObject(ctx, cfg.Bucket, "attachments/1.small.jpg", minio.StatObjectOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.ContentType != "image/jpeg" || info.Size != 5000 {
+				t.Errorf("stored with type %q and size %d, want image/jpeg and 5000", info.ContentType, info.Size)
+			}
+			// gofakes3 keeps only the type of the headers sent with a PUT.
+			if cc := info.Metadata.Get("Cache-Control"); srv.Name != "gofakes3" && !strings.Contains(cc, "immutable") {
+				t.Errorf("stored with Cache-Control %q, want immutable", cc)
 			}
 		})
 	}
