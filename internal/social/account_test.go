@@ -90,7 +90,13 @@ func TestDeleteAccount(t *testing.T) {
 			alice.Account.ID).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		return n == 0 && w.account(bob.Account.ID).FollowingCount == 0
+		var left int
+		if err := w.svc.DB().ReadSQL().QueryRowContext(w.ctx, `SELECT count(*) FROM notifications
+			WHERE account_id = $1 OR from_account_id = $1`, alice.Account.ID).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		// The notifications go in the purge's last transaction.
+		return n == 0 && left == 0 && w.account(bob.Account.ID).FollowingCount == 0
 	})
 	c := w.account(carol.Account.ID)
 	if c.FollowersCount != 0 || c.FollowingCount != 0 || w.account(dave.Account.ID).FollowingCount != 0 {
