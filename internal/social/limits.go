@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"parvis/internal/model"
+	"parvis/internal/store"
 )
 
 // Limit is a number of events allowed per window.
@@ -95,9 +96,10 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%d seconds", d/time.Second)
 }
 
-// checkRate counts an action of the actor against its per-account limit.
-// It runs outside any transaction (the counter has its own).
-func (s *Service) checkRate(ctx context.Context, actor *Actor, action string) error {
+// checkRate counts an action of the actor against its per-account limit
+// (and its network's), inside the action's transaction: the count sticks
+// only if the action is done, and one write transaction does both.
+func (s *Service) checkRate(ctx context.Context, tx *store.Tx, actor *Actor, action string) error {
 	var l Limit
 	switch action {
 	case "favourite":
@@ -111,11 +113,26 @@ func (s *Service) checkRate(ctx context.Context, actor *Actor, action string) er
 	default:
 		return fmt.Errorf("unknown rate-limited action %q", action)
 	}
-	if err := s.hit(ctx, fmt.Sprintf("%s:%d", action, actor.Account.ID), l); err != nil {
+	if err := s.hitIn(ctx, tx, fmt.Sprintf("%s:%d", action, actor.Account.ID), l); err != nil {
 		return err
 	}
 	if actor.network == "" || s.limits.NetworkFactor <= 0 {
 		return nil
 	}
-	return s.hit(ctx, action+":net:"+actor.network, Limit{Max: l.Max * s.limits.NetworkFactor, Window: l.Window})
+	return s.hitIn(ctx, tx, action+":net:"+actor.network, Limit{Max: l.Max * s.limits.NetworkFactor, Window: l.Window})
+}
+
+// hitIn is hit inside a transaction.
+func (s *Service) hitIn(ctx context.Context, tx *store.Tx, key string, l Limit) error {
+	if l.Max <= 0 {
+		return nil
+	}
+	n, err := tx.Hit(ctx, key, l.Window, s.now())
+	if err != nil {
+		return err
+	}
+	if n > l.Max {
+		return tooMany(l)
+	}
+	return nil
 }

@@ -192,9 +192,6 @@ func (s *Service) Publish(ctx context.Context, actor *Actor, in PostInput) (*mod
 	if len(in.IdempotencyKey) > 200 {
 		return nil, model.Errorf(model.EUNPROCESS, "idempotency key is too long")
 	}
-	if err := s.checkRate(ctx, actor, "post"); err != nil {
-		return nil, err
-	}
 	if in.IdempotencyKey != "" {
 		p, err := s.db.Read().PostByIdempotencyKey(ctx, actor.Account.ID, in.IdempotencyKey)
 		if err == nil {
@@ -215,6 +212,9 @@ func (s *Service) Publish(ctx context.Context, actor *Actor, in PostInput) (*mod
 		CommunityID: in.CommunityID, CreatedAt: now, IdempotencyKey: in.IdempotencyKey}
 	var parent *model.Post
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := s.checkRate(ctx, tx, actor, "post"); err != nil {
+			return err
+		}
 		if in.InReplyToID != 0 {
 			par, _, err := s.visibleIn(ctx, tx.Q, actor, in.InReplyToID)
 			if err != nil {
@@ -670,11 +670,11 @@ func (s *Service) Reblog(ctx context.Context, actor *Actor, id int64, visibility
 	if vis == model.NoneGiven || vis == model.Direct {
 		vis = model.Public
 	}
-	if err := s.checkRate(ctx, actor, "reblog"); err != nil {
-		return nil, err
-	}
 	var boost *model.Post
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := s.checkRate(ctx, tx, actor, "reblog"); err != nil {
+			return err
+		}
 		orig, _, err := s.visibleIn(ctx, tx.Q, actor, id)
 		if err != nil {
 			return err
@@ -759,10 +759,10 @@ func (s *Service) Favourite(ctx context.Context, actor *Actor, id int64) error {
 	if err := actor.require(); err != nil {
 		return err
 	}
-	if err := s.checkRate(ctx, actor, "favourite"); err != nil {
-		return err
-	}
 	return wrap("favourite", s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := s.checkRate(ctx, tx, actor, "favourite"); err != nil {
+			return err
+		}
 		p, _, err := s.visibleIn(ctx, tx.Q, actor, id)
 		if err != nil {
 			return err

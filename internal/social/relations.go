@@ -24,10 +24,10 @@ func (s *Service) Follow(ctx context.Context, actor *Actor, targetID int64, opt 
 	if targetID == actor.Account.ID {
 		return nil, model.Errorf(model.EUNPROCESS, "you can't follow yourself")
 	}
-	if err := s.checkRate(ctx, actor, "follow"); err != nil {
-		return nil, err
-	}
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := s.checkRate(ctx, tx, actor, "follow"); err != nil {
+			return err
+		}
 		target, err := tx.AccountByID(ctx, targetID)
 		if err != nil {
 			return err
