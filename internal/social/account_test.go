@@ -202,3 +202,23 @@ func TestMoveAccount(t *testing.T) {
 		t.Fatalf("aliases after removal: %v", as)
 	}
 }
+
+// TestDeletedAccountStaysSuspended: a moderator cannot bring a deleted
+// account back.
+func TestDeletedAccountStaysSuspended(t *testing.T) {
+	w := newWorld(t)
+	mod, bob := w.user("mod"), w.user("bob")
+	if err := w.svc.DB().Tx(w.ctx, func(tx *store.Tx) error { return tx.SetRole(w.ctx, mod.User.ID, model.RoleModerator) }); err != nil {
+		t.Fatal(err)
+	}
+	mod.User.Role = model.RoleModerator
+	if err := w.svc.DeleteAccount(w.ctx, bob, "password of bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.Unsuspend(w.ctx, mod, bob.Account.ID); model.ErrorCode(err) != model.ECONFLICT {
+		t.Fatalf("unsuspending a deleted account: %v", err)
+	}
+	if !w.account(bob.Account.ID).Suspended() {
+		t.Fatal("the deleted account is no longer suspended")
+	}
+}

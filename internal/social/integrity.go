@@ -304,6 +304,13 @@ func (s *Service) Unsuspend(ctx context.Context, actor *Actor, accountID int64) 
 		return err
 	}
 	return wrap("unsuspend", s.db.Tx(ctx, func(tx *store.Tx) error {
+		a, err := tx.AccountByID(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		if a.Deleted() {
+			return model.Errorf(model.ECONFLICT, "a deleted account cannot be unsuspended")
+		}
 		if err := tx.SetSuspended(ctx, accountID, time.Time{}); err != nil {
 			return err
 		}
