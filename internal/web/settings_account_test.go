@@ -116,6 +116,12 @@ func TestAccountSettingsPages(t *testing.T) {
 	if err != nil || a.Deleted() {
 		t.Fatalf("the wrong account was deleted: %v", err)
 	}
+	// Deleted accounts are listed as such among the suspended ones, with
+	// no way back.
+	if body := admin.Get("/admin/moderation").Body; !strings.Contains(body, "Deleted") ||
+		strings.Contains(body, "/admin/accounts/"+fanID+"/unsuspend") {
+		t.Error("the moderation page offers to unsuspend a deleted account")
+	}
 }
 
 // TestAccountErrorsAreTranslated: every form message of the account use
