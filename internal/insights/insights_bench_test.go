@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"parvis/internal/perf"
 	"parvis/internal/testshared"
 )
 
@@ -28,8 +29,8 @@ func BenchmarkInfluenceJobPath(b *testing.B) {
 		ls[i] = Link{From: ids[rnd.IntN(accounts)], To: ids[zipf.Uint64()], Weight: float64(1 + rnd.IntN(3))}
 	}
 	b.ResetTimer()
-	cpu := cpuTime()
-	defer func() { reportCPU(b, cpu) }()
+	cpu := perf.CPUTime()
+	defer func() { perf.ReportCPU(b, cpu) }()
 	for range b.N {
 		st, err := Influence(ls, true)
 		if err != nil {
@@ -75,8 +76,8 @@ func BenchmarkCommunityMonthTopics(b *testing.B) {
 		cur = append(cur, post(i+1500))
 	}
 	b.ResetTimer()
-	cpu := cpuTime()
-	defer func() { reportCPU(b, cpu) }()
+	cpu := perf.CPUTime()
+	defer func() { perf.ReportCPU(b, cpu) }()
 	for range b.N {
 		topics, _ := Topics(cur, prev, 15)
 		if len(topics) == 0 {

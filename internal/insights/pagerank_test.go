@@ -13,6 +13,8 @@ import (
 
 	"gonum.org/v1/gonum/graph/network"
 	"gonum.org/v1/gonum/graph/simple"
+
+	"parvis/internal/perf"
 )
 
 // karateEdges reads testdata/karate.txt and returns each friendship in both
@@ -257,8 +259,8 @@ func BenchmarkPageRank1M(b *testing.B) {
 	const n, m = 200_000, 1_000_000
 	edges := powerLawEdges(n, m, 7)
 	b.Run("build+rank", func(b *testing.B) {
-		cpu := cpuTime()
-		defer func() { reportCPU(b, cpu) }()
+		cpu := perf.CPUTime()
+		defer func() { perf.ReportCPU(b, cpu) }()
 		for b.Loop() {
 			g, err := NewGraph(n, edges, true)
 			if err != nil {
@@ -274,8 +276,8 @@ func BenchmarkPageRank1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("rank", func(b *testing.B) {
-		cpu := cpuTime()
-		defer func() { reportCPU(b, cpu) }()
+		cpu := perf.CPUTime()
+		defer func() { perf.ReportCPU(b, cpu) }()
 		for b.Loop() {
 			if _, err := PageRank(g, PageRankOptions{}); err != nil {
 				b.Fatal(err)
@@ -284,8 +286,8 @@ func BenchmarkPageRank1M(b *testing.B) {
 	})
 	// A tight tolerance needs several times more iterations.
 	b.Run("rank-tol1e-10", func(b *testing.B) {
-		cpu := cpuTime()
-		defer func() { reportCPU(b, cpu) }()
+		cpu := perf.CPUTime()
+		defer func() { perf.ReportCPU(b, cpu) }()
 		for b.Loop() {
 			if _, err := PageRank(g, PageRankOptions{Tolerance: 1e-10, MaxIterations: 1000}); err != nil {
 				b.Fatal(err)

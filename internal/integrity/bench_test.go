@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"testing"
+
+	"parvis/internal/perf"
 )
 
 // millionEdges returns a synthetic heavy-tailed graph of 80,000 × 80,000
@@ -33,13 +35,13 @@ func BenchmarkFraudarPeel1M(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	start := cpuTime()
+	start := perf.CPUTime()
 	for b.Loop() {
 		if _, err := peel(context.Background(), g, ColumnWeighted); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((perf.CPUTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(g.NumEdges()), "ns/edge")
 }
 
@@ -53,11 +55,11 @@ func BenchmarkFraudarRunFraud1M(b *testing.B) {
 	}
 	data := file.Bytes()
 	b.SetBytes(int64(len(data)))
-	start := cpuTime()
+	start := perf.CPUTime()
 	for b.Loop() {
 		if err := RunFraud(context.Background(), bytes.NewReader(data), io.Discard, FraudOptions{Format: "json"}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((perf.CPUTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
 }

@@ -14,6 +14,7 @@ import (
 	"parvis/internal/insights"
 	"parvis/internal/jobs"
 	"parvis/internal/model"
+	"parvis/internal/perf"
 	"parvis/internal/store"
 	"parvis/internal/store/storetest"
 )
@@ -51,7 +52,7 @@ func BenchmarkInsightsIngest(b *testing.B) {
 			var viewer atomic.Int64
 			anonymous := &Actor{}
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := perf.CPUTime()
 			for range b.N {
 				if parallel {
 					done := make(chan struct{})
@@ -76,7 +77,7 @@ func BenchmarkInsightsIngest(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*pages*len(views))/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(float64(b.N*pages*len(views))/(cpuTime()-cpu).Seconds(), "events/cpu-s")
+			b.ReportMetric(float64(b.N*pages*len(views))/(perf.CPUTime()-cpu).Seconds(), "events/cpu-s")
 		})
 	}
 }
@@ -235,8 +236,8 @@ func BenchmarkInsightsDashboard(b *testing.B) {
 			r.Website.Visits, r.Engagement.Total)
 	}
 	b.Run("month-of-1M-events", func(b *testing.B) {
-		cpu := cpuTime()
-		defer func() { reportCPU(b, cpu) }()
+		cpu := perf.CPUTime()
+		defer func() { perf.ReportCPU(b, cpu) }()
 		for range b.N {
 			if _, err := svc.AccountInsights(ctx, owner, a.ID, p); err != nil {
 				b.Fatal(err)
@@ -348,8 +349,8 @@ func BenchmarkInsightsSeededCommunity(b *testing.B) {
 	}
 	b.Logf("community %d: %d posts in the month", communityID, len(posts))
 	b.Run("topics", func(b *testing.B) {
-		cpu := cpuTime()
-		defer func() { reportCPU(b, cpu) }()
+		cpu := perf.CPUTime()
+		defer func() { perf.ReportCPU(b, cpu) }()
 		for b.Loop() {
 			posts, err := db.Read().ScopePosts(ctx, sc, p.Since, p.Until)
 			if err != nil {
@@ -369,8 +370,8 @@ func BenchmarkInsightsSeededCommunity(b *testing.B) {
 		if _, err := db.SQL().ExecContext(ctx, "SELECT detail FROM insight_hourly LIMIT 0"); err != nil {
 			b.Skipf("the seed's insights tables predate the current schema (%v): seed again to measure the report", err)
 		}
-		cpu := cpuTime()
-		defer func() { reportCPU(b, cpu) }()
+		cpu := perf.CPUTime()
+		defer func() { perf.ReportCPU(b, cpu) }()
 		for b.Loop() {
 			if _, err := svc.CommunityInsights(ctx, staff, communityID, p); err != nil {
 				b.Fatal(err)

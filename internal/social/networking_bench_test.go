@@ -5,10 +5,10 @@ package social_test
 import (
 	"context"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 	"time"
 
+	"parvis/internal/perf"
 	"parvis/internal/seed"
 	"parvis/internal/social"
 	"parvis/internal/store"
@@ -19,27 +19,16 @@ import (
 // here). They add what the seed lacks, once: connections, and unanswered
 // inbox items.
 
-// processCPU is the CPU time the process used so far: benchmarks report it
-// per operation beside wall-clock percentiles, which on a shared machine
-// also count the wait for a core.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // timed runs f b.N times and reports p50, p99 and CPU ms per operation.
 func timed(b *testing.B, f func()) {
 	var lat latencies
 	b.ResetTimer()
-	start := processCPU()
+	start := perf.CPUTime()
 	for range b.N {
 		lat.time(f)
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(processCPU()-start)/float64(b.N)/1e6, "cpu-ms/op")
+	perf.ReportCPU(b, start)
 	lat.report(b)
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"parvis/internal/perf"
 	"parvis/internal/store"
 	"parvis/internal/store/storetest"
 )
@@ -64,13 +65,13 @@ func BenchmarkRollupInsights(b *testing.B) {
 		}
 		now = hour.Add(time.Hour)
 		b.StartTimer()
-		c := cpuTime()
+		c := perf.CPUTime()
 		err := db.Tx(ctx, func(tx *store.Tx) error {
 			n, err := tx.RollupInsightsHourly(ctx, now)
 			events += n
 			return err
 		})
-		cpu += cpuTime() - c
+		cpu += perf.CPUTime() - c
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"parvis/internal/model"
+	"parvis/internal/perf"
 	"parvis/internal/server/servertest"
 	"parvis/internal/social"
 )
@@ -305,7 +306,7 @@ func BenchmarkThreadPage1000(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := cpuTime()
+	start := perf.CPUTime()
 	for b.Loop() {
 		w := httptest.NewRecorder()
 		handler.ServeHTTP(w, req)
@@ -314,6 +315,6 @@ func BenchmarkThreadPage1000(b *testing.B) {
 		}
 		_, _ = io.Copy(io.Discard, w.Body)
 	}
-	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64((perf.CPUTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(size), "bytes/page")
 }

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package web_test
-
-import "time"
-
-// cpuTime is unknown here: benchmarks report 0.
-func cpuTime() time.Duration { return 0 }
