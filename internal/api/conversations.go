@@ -29,13 +29,8 @@ func (h *Handler) conversation(sr *statusRenderer, cv social.ConversationView) C
 // conversations lists the person's direct conversations, the most
 // recently active first (GET /api/v1/conversations).
 func (h *Handler) conversations(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.parse(w, r)
+	_, p, ok := h.statusPage(w, r)
 	if !ok {
-		return
-	}
-	p, err := f.page(statusesLimit, statusesMax)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	cvs, err := h.svc.Conversations(r.Context(), actor(r), p)

@@ -7,15 +7,25 @@ import (
 	"parvis/internal/store"
 )
 
-// homeTimeline is the person's home (GET /api/v1/timelines/home).
-func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
+// statusPage reads the request's parameters and its page of statuses; on
+// bad input it answers and returns false.
+func (h *Handler) statusPage(w http.ResponseWriter, r *http.Request) (*form, social.Page, bool) {
 	f, ok := h.parse(w, r)
 	if !ok {
-		return
+		return nil, social.Page{}, false
 	}
 	p, err := f.page(statusesLimit, statusesMax)
 	if err != nil {
 		h.fail(w, r, err)
+		return nil, social.Page{}, false
+	}
+	return f, p, true
+}
+
+// homeTimeline is the person's home (GET /api/v1/timelines/home).
+func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
+	_, p, ok := h.statusPage(w, r)
+	if !ok {
 		return
 	}
 	views, err := h.svc.Home(r.Context(), actor(r), p)
@@ -40,15 +50,12 @@ func publicFilter(f *form) (store.PublicFilter, error) {
 	return pf, err
 }
 
-// publicTimeline lists public posts (GET /api/v1/timelines/public).
-func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.parse(w, r)
+// publicList answers a page of public posts chosen by load, after reading
+// the page and the filter (local, remote, only_media).
+func (h *Handler) publicList(w http.ResponseWriter, r *http.Request,
+	load func(a *social.Actor, pf store.PublicFilter, p social.Page) ([]*social.PostView, error)) {
+	f, p, ok := h.statusPage(w, r)
 	if !ok {
-		return
-	}
-	p, err := f.page(statusesLimit, statusesMax)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	pf, err := publicFilter(f)
@@ -56,49 +63,34 @@ func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	views, err := h.svc.PublicTimeline(r.Context(), actor(r), pf, p)
+	views, err := load(actor(r), pf, p)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.writeStatuses(w, r, views, true)
+}
+
+// publicTimeline lists public posts (GET /api/v1/timelines/public).
+func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
+	h.publicList(w, r, func(a *social.Actor, pf store.PublicFilter, p social.Page) ([]*social.PostView, error) {
+		return h.svc.PublicTimeline(r.Context(), a, pf, p)
+	})
 }
 
 // tagTimeline lists public posts with a hashtag (GET
 // /api/v1/timelines/tag/{hashtag}). An unknown hashtag is an empty list.
 func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.parse(w, r)
-	if !ok {
-		return
-	}
-	p, err := f.page(statusesLimit, statusesMax)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	pf, err := publicFilter(f)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	views, err := h.svc.TagTimeline(r.Context(), actor(r), r.PathValue("hashtag"), pf, p)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeStatuses(w, r, views, true)
+	h.publicList(w, r, func(a *social.Actor, pf store.PublicFilter, p social.Page) ([]*social.PostView, error) {
+		return h.svc.TagTimeline(r.Context(), a, r.PathValue("hashtag"), pf, p)
+	})
 }
 
 // pairedList answers saved posts, paged by the save's own id.
 func (h *Handler) pairedList(w http.ResponseWriter, r *http.Request,
 	load func(a *social.Actor, p social.Page) (social.PairedViews, error)) {
-	f, ok := h.parse(w, r)
+	_, p, ok := h.statusPage(w, r)
 	if !ok {
-		return
-	}
-	p, err := f.page(statusesLimit, statusesMax)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	pv, err := load(actor(r), p)
