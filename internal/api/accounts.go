@@ -237,12 +237,22 @@ func (h *Handler) accountList(w http.ResponseWriter, r *http.Request, list socia
 		h.fail(w, r, err)
 		return
 	}
-	out := make([]Account, 0, len(pa.Accounts))
-	for _, a := range pa.Accounts {
+	h.writeAccountPage(w, r, pa, p.Limit)
+}
+
+// accounts shapes accounts for the API, in their order.
+func (h *Handler) accounts(as []*model.Account) []Account {
+	out := make([]Account, 0, len(as))
+	for _, a := range as {
 		out = append(out, h.account(a))
 	}
-	h.setAccountLinks(w, r, pa.Cursors, p.Limit)
-	reply(w, out)
+	return out
+}
+
+// writeAccountPage answers a page of accounts with its links.
+func (h *Handler) writeAccountPage(w http.ResponseWriter, r *http.Request, pa social.PairedAccounts, limit int) {
+	h.setAccountLinks(w, r, pa.Cursors, limit)
+	reply(w, h.accounts(pa.Accounts))
 }
 
 func (h *Handler) followers(w http.ResponseWriter, r *http.Request) {
@@ -418,9 +428,5 @@ func (h *Handler) searchAccounts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := make([]Account, 0, len(res.Accounts))
-	for _, a := range res.Accounts {
-		out = append(out, h.account(a))
-	}
-	reply(w, out)
+	reply(w, h.accounts(res.Accounts))
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"parvis/internal/model"
+	"parvis/internal/social"
 )
 
 // Parvis's own endpoints (/api/parvis/v1/, docs/API.md) follow the
@@ -113,6 +114,46 @@ func (h *Handler) pvIDs(w http.ResponseWriter, r *http.Request, names ...string)
 		out[i] = id
 	}
 	return out, true
+}
+
+// pvRequest reads the request's parameters and the path's id segments by
+// name; on bad input it answers and returns false.
+func (h *Handler) pvRequest(w http.ResponseWriter, r *http.Request, names ...string) (*form, []int64, bool) {
+	f, ok := h.pvParse(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	ids, ok := h.pvIDs(w, r, names...)
+	if !ok {
+		return nil, nil, false
+	}
+	return f, ids, true
+}
+
+// pvDone answers an action that has nothing to show: {}, or err.
+func (h *Handler) pvDone(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		h.pvFail(w, r, err)
+		return
+	}
+	reply(w, empty{})
+}
+
+// pvStats answers response figures over the request's period (since,
+// until: 30 days by default) as load gives them.
+func (h *Handler) pvStats(w http.ResponseWriter, r *http.Request, f *form,
+	load func(since, until time.Time) (social.ResponseStats, error)) {
+	since, until, err := period(f, h.svc.Now())
+	if err != nil {
+		h.pvFail(w, r, err)
+		return
+	}
+	st, err := load(since, until)
+	if err != nil {
+		h.pvFail(w, r, err)
+		return
+	}
+	reply(w, responseStats(st, since, until))
 }
 
 // requiredID reads an id parameter that must be given.

@@ -253,16 +253,20 @@ func (h *Handler) pvConfigureCommunity(w http.ResponseWriter, r *http.Request) {
 	h.pvWriteCommunity(w, r, http.StatusOK, c.ID)
 }
 
+// rulesOf is a community's rules, [] when it has none.
+func rulesOf(c *model.Community) []string {
+	if c.Rules == nil {
+		return []string{}
+	}
+	return c.Rules
+}
+
 func (h *Handler) pvCommunityRules(w http.ResponseWriter, r *http.Request) {
 	c, ok := h.pvCommunityOf(w, r)
 	if !ok {
 		return
 	}
-	rules := c.Rules
-	if rules == nil {
-		rules = []string{}
-	}
-	reply(w, rules)
+	reply(w, rulesOf(c))
 }
 
 // pvSetCommunityRules replaces the rules (rules[]).
@@ -286,21 +290,13 @@ func (h *Handler) pvSetCommunityRules(w http.ResponseWriter, r *http.Request) {
 		h.pvFail(w, r, err)
 		return
 	}
-	rules := c.Rules
-	if rules == nil {
-		rules = []string{}
-	}
-	reply(w, rules)
+	reply(w, rulesOf(c))
 }
 
 // pvCommunityStatuses is a community's timeline (threads, newest first);
 // ?pinned=true gives its pinned posts.
 func (h *Handler) pvCommunityStatuses(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.pvParse(w, r)
-	if !ok {
-		return
-	}
-	ids, ok := h.pvIDs(w, r, "id")
+	f, ids, ok := h.pvRequest(w, r, "id")
 	if !ok {
 		return
 	}
@@ -342,11 +338,7 @@ func (h *Handler) pvCommunityStatuses(w http.ResponseWriter, r *http.Request) {
 
 // pvMembers is the member directory (?role= one role).
 func (h *Handler) pvMembers(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.pvParse(w, r)
-	if !ok {
-		return
-	}
-	ids, ok := h.pvIDs(w, r, "id")
+	f, ids, ok := h.pvRequest(w, r, "id")
 	if !ok {
 		return
 	}
@@ -380,11 +372,7 @@ func mutedUntil(m model.Member, now time.Time) time.Time {
 
 // pvSetRole makes a member owner, moderator or member (role).
 func (h *Handler) pvSetRole(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.pvParse(w, r)
-	if !ok {
-		return
-	}
-	ids, ok := h.pvIDs(w, r, "id", "account_id")
+	f, ids, ok := h.pvRequest(w, r, "id", "account_id")
 	if !ok {
 		return
 	}
@@ -442,28 +430,16 @@ func (h *Handler) pvInvite(w http.ResponseWriter, r *http.Request) {
 
 // pvCommunityAction runs an action on the path's community and answers {}.
 func (h *Handler) pvCommunityAction(w http.ResponseWriter, r *http.Request, do func(context.Context, *social.Actor, int64, *form) error) {
-	f, ok := h.pvParse(w, r)
+	f, ids, ok := h.pvRequest(w, r, "id")
 	if !ok {
 		return
 	}
-	ids, ok := h.pvIDs(w, r, "id")
-	if !ok {
-		return
-	}
-	if err := do(r.Context(), actor(r), ids[0], f); err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, empty{})
+	h.pvDone(w, r, do(r.Context(), actor(r), ids[0], f))
 }
 
 // pvJoinRequests lists who asked to join (moderators).
 func (h *Handler) pvJoinRequests(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.pvParse(w, r)
-	if !ok {
-		return
-	}
-	ids, ok := h.pvIDs(w, r, "id")
+	f, ids, ok := h.pvRequest(w, r, "id")
 	if !ok {
 		return
 	}
@@ -477,12 +453,7 @@ func (h *Handler) pvJoinRequests(w http.ResponseWriter, r *http.Request) {
 		h.pvFail(w, r, err)
 		return
 	}
-	out := make([]Account, 0, len(pa.Accounts))
-	for _, a := range pa.Accounts {
-		out = append(out, h.account(a))
-	}
-	h.setAccountLinks(w, r, pa.Cursors, p.Limit)
-	reply(w, out)
+	h.writeAccountPage(w, r, pa, p.Limit)
 }
 
 // pvDecideJoin approves or rejects a request to join.
@@ -500,11 +471,7 @@ func (h *Handler) pvDecideJoin(w http.ResponseWriter, r *http.Request) {
 		h.pvNotFound(w, r)
 		return
 	}
-	if err := h.svc.DecideJoin(r.Context(), actor(r), ids[0], ids[1], approve); err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, empty{})
+	h.pvDone(w, r, h.svc.DecideJoin(r.Context(), actor(r), ids[0], ids[1], approve))
 }
 
 func (h *Handler) pvBans(w http.ResponseWriter, r *http.Request) {
@@ -544,11 +511,7 @@ func (h *Handler) pvUnban(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := h.svc.Unban(r.Context(), actor(r), ids[0], ids[1]); err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, empty{})
+	h.pvDone(w, r, h.svc.Unban(r.Context(), actor(r), ids[0], ids[1]))
 }
 
 // pvMute keeps account_id from posting for duration seconds (reason).
@@ -574,20 +537,12 @@ func (h *Handler) pvUnmute(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := h.svc.MuteMember(r.Context(), actor(r), ids[0], ids[1], 0, ""); err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, empty{})
+	h.pvDone(w, r, h.svc.MuteMember(r.Context(), actor(r), ids[0], ids[1], 0, ""))
 }
 
 // pvPostAction removes, restores, pins or unpins a community's post.
 func (h *Handler) pvPostAction(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.pvParse(w, r)
-	if !ok {
-		return
-	}
-	ids, ok := h.pvIDs(w, r, "id", "status_id")
+	f, ids, ok := h.pvRequest(w, r, "id", "status_id")
 	if !ok {
 		return
 	}
@@ -606,11 +561,7 @@ func (h *Handler) pvPostAction(w http.ResponseWriter, r *http.Request) {
 		h.pvNotFound(w, r)
 		return
 	}
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, empty{})
+	h.pvDone(w, r, err)
 }
 
 // pvCommunityReports lists a community's reports (?status=open|resolved|dismissed).
@@ -748,11 +699,7 @@ func (h *Handler) pvResolveReport(w http.ResponseWriter, r *http.Request) {
 
 // pvModerationLog shows a community's moderation log to its moderators.
 func (h *Handler) pvModerationLog(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.pvParse(w, r)
-	if !ok {
-		return
-	}
-	ids, ok := h.pvIDs(w, r, "id")
+	f, ids, ok := h.pvRequest(w, r, "id")
 	if !ok {
 		return
 	}
@@ -795,23 +742,11 @@ func (h *Handler) pvModerationLog(w http.ResponseWriter, r *http.Request) {
 
 // pvCommunityStats gives a community's response figures (since, until).
 func (h *Handler) pvCommunityStats(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.pvParse(w, r)
+	f, ids, ok := h.pvRequest(w, r, "id")
 	if !ok {
 		return
 	}
-	ids, ok := h.pvIDs(w, r, "id")
-	if !ok {
-		return
-	}
-	since, until, err := period(f, h.svc.Now())
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	st, err := h.svc.CommunityResponses(r.Context(), actor(r), ids[0], since, until)
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, responseStats(st, since, until))
+	h.pvStats(w, r, f, func(since, until time.Time) (social.ResponseStats, error) {
+		return h.svc.CommunityResponses(r.Context(), actor(r), ids[0], since, until)
+	})
 }

@@ -59,11 +59,7 @@ func (h *Handler) pvConnectionState(w http.ResponseWriter, r *http.Request) {
 // pvConnectionAction asks to connect (message), or accepts or declines
 // someone's request.
 func (h *Handler) pvConnectionAction(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.pvParse(w, r)
-	if !ok {
-		return
-	}
-	ids, ok := h.pvIDs(w, r, "account_id")
+	f, ids, ok := h.pvRequest(w, r, "account_id")
 	if !ok {
 		return
 	}
@@ -125,12 +121,7 @@ func (h *Handler) pvConnections(w http.ResponseWriter, r *http.Request, id int64
 		h.pvFail(w, r, err)
 		return
 	}
-	out := make([]Account, 0, len(pa.Accounts))
-	for _, a := range pa.Accounts {
-		out = append(out, h.account(a))
-	}
-	h.setAccountLinks(w, r, pa.Cursors, p.Limit)
-	reply(w, out)
+	h.writeAccountPage(w, r, pa, p.Limit)
 }
 
 // pvMutual lists the connections the caller shares with someone.
@@ -144,11 +135,7 @@ func (h *Handler) pvMutual(w http.ResponseWriter, r *http.Request) {
 		h.pvFail(w, r, err)
 		return
 	}
-	out := make([]Account, 0, len(accs))
-	for _, a := range accs {
-		out = append(out, h.account(a))
-	}
-	reply(w, out)
+	reply(w, h.accounts(accs))
 }
 
 // pvConnectionRequests lists requests to connect: incoming (the default)

@@ -108,11 +108,7 @@ func (h *Handler) pvInboxCount(w http.ResponseWriter, r *http.Request) {
 // pvInboxAction marks an item done or not done, or snoozes it
 // (duration: seconds, 0 wakes it).
 func (h *Handler) pvInboxAction(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.pvParse(w, r)
-	if !ok {
-		return
-	}
-	ids, ok := h.pvIDs(w, r, "status_id")
+	f, ids, ok := h.pvRequest(w, r, "status_id")
 	if !ok {
 		return
 	}
@@ -133,11 +129,7 @@ func (h *Handler) pvInboxAction(w http.ResponseWriter, r *http.Request) {
 		h.pvNotFound(w, r)
 		return
 	}
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, empty{})
+	h.pvDone(w, r, err)
 }
 
 // pvMyStats gives the caller's response figures (since, until: 30 days by
@@ -147,15 +139,7 @@ func (h *Handler) pvMyStats(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	since, until, err := period(f, h.svc.Now())
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	st, err := h.svc.MyResponses(r.Context(), actor(r), since, until)
-	if err != nil {
-		h.pvFail(w, r, err)
-		return
-	}
-	reply(w, responseStats(st, since, until))
+	h.pvStats(w, r, f, func(since, until time.Time) (social.ResponseStats, error) {
+		return h.svc.MyResponses(r.Context(), actor(r), since, until)
+	})
 }
