@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"parvis/internal/model"
 )
@@ -11,21 +10,8 @@ import (
 // name theirs); missing ids are absent.
 func (q Q) MediaByIDs(ctx context.Context, ids []int64) (map[int64]*model.Media, error) {
 	out := map[int64]*model.Media{}
-	if len(ids) == 0 {
-		return out, nil
+	if err := q.mediaIn(ctx, "id IN (%s)", ids, func(m *model.Media) { out[m.ID] = m }); err != nil {
+		return nil, err
 	}
-	query, args := inList("SELECT "+mediaColumns+" FROM media_attachments WHERE id IN (%s)", ids)
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("load media: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMedia(rows)
-		if err != nil {
-			return nil, fmt.Errorf("load media: %w", err)
-		}
-		out[m.ID] = m
-	}
-	return out, rows.Err()
+	return out, nil
 }

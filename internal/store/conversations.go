@@ -376,29 +376,19 @@ func (q Q) FriendsOfFriends(ctx context.Context, accountID int64, limit int) ([]
 // SharedCommunities counts, for accounts sharing communities with
 // accountID, how many they share (largest first).
 func (q Q) SharedCommunities(ctx context.Context, accountID int64, limit int) (map[int64]int, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT m2.account_id, COUNT(*) FROM community_members m1
+	counts, err := q.countsByID(ctx, `SELECT m2.account_id, COUNT(*) FROM community_members m1
 		JOIN community_members m2 ON m2.community_id = m1.community_id AND m2.account_id <> m1.account_id
 		WHERE m1.account_id = $1 GROUP BY m2.account_id ORDER BY COUNT(*) DESC, m2.account_id LIMIT $2`, accountID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("shared communities: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("shared communities: %w", err)
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+	return counts, nil
 }
 
 // SharedInterests counts, for accounts using the same hashtags as
 // accountID recently (since), how many tags they share.
 func (q Q) SharedInterests(ctx context.Context, accountID int64, sinceID int64, limit int) (map[int64]int, error) {
-	rows, err := q.q.QueryContext(ctx, `WITH mine AS (
+	counts, err := q.countsByID(ctx, `WITH mine AS (
 			SELECT DISTINCT pt.tag_id FROM posts p JOIN post_tags pt ON pt.post_id = p.id
 			WHERE p.account_id = $1 AND p.id >= $2
 		)
@@ -409,17 +399,29 @@ func (q Q) SharedInterests(ctx context.Context, accountID int64, sinceID int64, 
 	if err != nil {
 		return nil, fmt.Errorf("shared interests: %w", err)
 	}
+	return counts, nil
+}
+
+// countsByID runs a query of (id, count) rows and returns them as a map.
+func (q Q) countsByID(ctx context.Context, query string, args ...any) (map[int64]int, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
 	out := map[int64]int{}
 	for rows.Next() {
 		var id int64
 		var n int
 		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("shared interests: %w", err)
+			return nil, err
 		}
 		out[id] = n
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Dismissed returns the accounts someone dismissed from suggestions.

@@ -71,23 +71,35 @@ func (tx *Tx) AttachMedia(ctx context.Context, postID int64, ids []int64) error 
 // MediaOf returns the attachments of each post, in order.
 func (q Q) MediaOf(ctx context.Context, postIDs []int64) (map[int64][]*model.Media, error) {
 	out := map[int64][]*model.Media{}
-	if len(postIDs) == 0 {
-		return out, nil
+	err := q.mediaIn(ctx, "post_id IN (%s) ORDER BY post_id, position", postIDs, func(m *model.Media) {
+		out[m.PostID] = append(out[m.PostID], m)
+	})
+	if err != nil {
+		return nil, err
 	}
-	query, args := inList("SELECT "+mediaColumns+" FROM media_attachments WHERE post_id IN (%s) ORDER BY post_id, position", postIDs)
+	return out, nil
+}
+
+// mediaIn loads the attachments that where selects (its %s is the list of
+// ids) and gives each to add, in the order of the query.
+func (q Q) mediaIn(ctx context.Context, where string, ids []int64, add func(*model.Media)) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	query, args := inList("SELECT "+mediaColumns+" FROM media_attachments WHERE "+where, ids)
 	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("load media: %w", err)
+		return fmt.Errorf("load media: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		m, err := scanMedia(rows)
 		if err != nil {
-			return nil, fmt.Errorf("load media: %w", err)
+			return fmt.Errorf("load media: %w", err)
 		}
-		out[m.PostID] = append(out[m.PostID], m)
+		add(m)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // UnattachedMediaBefore lists uploads never attached to a post, created
