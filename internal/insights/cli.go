@@ -55,8 +55,9 @@ func newLines(r io.Reader) *lines {
 	return &lines{sc: sc}
 }
 
-// next returns the next line, without its line ending, or io.EOF.
-func (l *lines) next() ([]byte, error) {
+// next returns the next line, without its line ending, or io.EOF. Every
+// checkEvery lines it returns ctx's error if ctx is done.
+func (l *lines) next(ctx context.Context) ([]byte, error) {
 	if !l.sc.Scan() {
 		if err := l.sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
@@ -76,6 +77,11 @@ func (l *lines) next() ([]byte, error) {
 	}
 	if !utf8.Valid(line) {
 		return nil, fmt.Errorf("line %d: invalid UTF-8: binary data is not accepted", l.n)
+	}
+	if l.n%checkEvery == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	}
 	return line, nil
 }
@@ -138,17 +144,12 @@ func RunInfluence(ctx context.Context, in io.Reader, out io.Writer, opt Influenc
 	weighted := false
 	l := newLines(in)
 	for {
-		line, err := l.next()
+		line, err := l.next(ctx)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
-		}
-		if l.n%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 		}
 		f := fields(line)
 		if f == nil {
@@ -256,17 +257,12 @@ func RunThread(ctx context.Context, in io.Reader, out io.Writer) error {
 	withAuthors := false
 	l := newLines(in)
 	for {
-		line, err := l.next()
+		line, err := l.next(ctx)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
-		}
-		if l.n%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 		}
 		f := fields(line)
 		if f == nil {
@@ -340,17 +336,12 @@ func RunTopics(ctx context.Context, in io.Reader, out io.Writer, opt TopicsOptio
 	var text strings.Builder
 	l := newLines(in)
 	for {
-		line, err := l.next()
+		line, err := l.next(ctx)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
-		}
-		if l.n%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 		}
 		if text.Len()+len(line)+1 > maxTopicsBytes {
 			return fmt.Errorf("line %d: %w: more than %d bytes of text", l.n, ErrTooLarge, maxTopicsBytes)
