@@ -3,7 +3,6 @@ package social
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"time"
 
 	"parvis/internal/model"
@@ -164,22 +163,9 @@ func (s *Service) remoteCommunityOf(ctx context.Context, tx *store.Tx, in Remote
 
 // writeRemoteBody stores a remote post's tags, mentions and attachments.
 func (s *Service) writeRemoteBody(ctx context.Context, tx *store.Tx, p *model.Post, in RemotePost) error {
-	tagIDs, err := tx.EnsureTagsNormalized(ctx, in.Tags, p.CreatedAt)
-	if err != nil {
+	if err := writeTagsAndMentions(ctx, tx, p, in.Tags, in.MentionIDs); err != nil {
 		return err
 	}
-	if err := tx.SetPostTags(ctx, p.ID, tagIDs); err != nil {
-		return err
-	}
-	if err := tx.SetMentions(ctx, p.ID, in.MentionIDs); err != nil {
-		return err
-	}
-	p.MentionedAccountIDs = in.MentionIDs
-	p.Tags = p.Tags[:0]
-	for norm := range in.Tags {
-		p.Tags = append(p.Tags, norm)
-	}
-	slices.Sort(p.Tags)
 	return tx.ReplaceRemoteMedia(ctx, p.ID, p.AccountID, in.Media, p.CreatedAt)
 }
 

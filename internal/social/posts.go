@@ -363,23 +363,32 @@ func (s *Service) communityBoost(ctx context.Context, tx *store.Tx, c *model.Com
 
 // writeBody stores a post's tags, mentions and attachments.
 func (s *Service) writeBody(ctx context.Context, tx *store.Tx, p *model.Post, d *draft, mediaIDs []int64) error {
-	tagIDs, err := tx.EnsureTagsNormalized(ctx, d.tags, p.CreatedAt)
+	if err := writeTagsAndMentions(ctx, tx, p, d.tags, d.mentionIDs); err != nil {
+		return err
+	}
+	return tx.AttachMedia(ctx, p.ID, mediaIDs)
+}
+
+// writeTagsAndMentions stores a post's hashtags (normalised name → name as
+// written) and mentioned accounts, and sets them on p (tags sorted).
+func writeTagsAndMentions(ctx context.Context, tx *store.Tx, p *model.Post, tags map[string]string, mentionIDs []int64) error {
+	tagIDs, err := tx.EnsureTagsNormalized(ctx, tags, p.CreatedAt)
 	if err != nil {
 		return err
 	}
 	if err := tx.SetPostTags(ctx, p.ID, tagIDs); err != nil {
 		return err
 	}
-	if err := tx.SetMentions(ctx, p.ID, d.mentionIDs); err != nil {
+	if err := tx.SetMentions(ctx, p.ID, mentionIDs); err != nil {
 		return err
 	}
-	p.MentionedAccountIDs = d.mentionIDs
+	p.MentionedAccountIDs = mentionIDs
 	p.Tags = p.Tags[:0]
-	for norm := range d.tags {
+	for norm := range tags {
 		p.Tags = append(p.Tags, norm)
 	}
 	slices.Sort(p.Tags)
-	return tx.AttachMedia(ctx, p.ID, mediaIDs)
+	return nil
 }
 
 // checkMedia verifies that attachments belong to the actor and are not
