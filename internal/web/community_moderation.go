@@ -457,9 +457,5 @@ func (h *Handler) communityPostAction(w http.ResponseWriter, r *http.Request) {
 		h.actionsFragment(w, r, id)
 		return
 	}
-	next := safeNextOrEmpty(r.PostFormValue("next"))
-	if next == "" {
-		next = communityPath(c)
-	}
-	h.redirectFlash(w, r, next, flash)
+	h.redirectFlash(w, r, nextOr(r, communityPath(c)), flash)
 }

@@ -267,10 +267,7 @@ func (h *Handler) publishedFragment(w http.ResponseWriter, r *http.Request, p *P
 		w.WriteHeader(http.StatusCreated)
 		return
 	}
-	next := safeNextOrEmpty(r.PostFormValue("next"))
-	if next == "" {
-		next = loc
-	}
+	next := nextOr(r, loc)
 	it := h.items(r.Context(), p, []*social.PostView{v}, next)[0]
 	var buf bytes.Buffer
 	if err := h.pages["thread"].ExecuteTemplate(&buf, "post", it); err != nil {
@@ -359,4 +356,13 @@ func safeNextOrEmpty(next string) string {
 		return ""
 	}
 	return safeNext(next)
+}
+
+// nextOr is where a form's next field sends the browser (kept on this
+// site), or fallback when the form gives none.
+func nextOr(r *http.Request, fallback string) string {
+	if next := safeNextOrEmpty(r.PostFormValue("next")); next != "" {
+		return next
+	}
+	return fallback
 }

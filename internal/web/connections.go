@@ -109,9 +109,5 @@ func (h *Handler) connectionAction(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	next := safeNextOrEmpty(r.PostFormValue("next"))
-	if next == "" {
-		next = "/connections"
-	}
-	h.redirectFlash(w, r, next, flash)
+	h.redirectFlash(w, r, nextOr(r, "/connections"), flash)
 }

@@ -156,11 +156,7 @@ func (h *Handler) inboxAction(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	next := safeNextOrEmpty(r.PostFormValue("next"))
-	if next == "" {
-		next = "/replies"
-	}
-	h.redirectFlash(w, r, next, flash)
+	h.redirectFlash(w, r, nextOr(r, "/replies"), flash)
 }
 
 // Duration says how long d is, roughly, in the page's language ("3 min",

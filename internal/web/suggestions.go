@@ -77,11 +77,7 @@ func (h *Handler) dismissSuggestion(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	next := safeNextOrEmpty(r.PostFormValue("next"))
-	if next == "" {
-		next = "/suggestions"
-	}
-	h.redirectFlash(w, r, next, "flash.dismissed")
+	h.redirectFlash(w, r, nextOr(r, "/suggestions"), "flash.dismissed")
 }
 
 // suggestionsBlock is the home page's short list of suggestions; failing
