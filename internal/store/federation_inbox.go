@@ -32,16 +32,8 @@ func (tx *Tx) SweepActivities(ctx context.Context, before time.Time) (int64, err
 	return n, nil
 }
 
-// HitTx is DB.Hit inside a transaction: it counts one event against key in
-// the fixed window containing now and returns the count so far.
+// HitTx is Tx.Hit: it counts one event against key in the fixed window
+// containing now and returns the count so far.
 func (tx *Tx) HitTx(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error) {
-	start := now.UnixMilli() - now.UnixMilli()%window.Milliseconds()
-	var n int64
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
-		ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`,
-		key, start).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("rate limit %s: %w", key, err)
-	}
-	return n, nil
+	return tx.Hit(ctx, key, window, now)
 }

@@ -38,18 +38,31 @@ func (q Q) EngagementBetween(ctx context.Context, from, to time.Time) ([]Engagem
 	if err != nil {
 		return nil, fmt.Errorf("load engagement: %w", err)
 	}
+	out, err := scanEngagement(rows)
+	if err != nil {
+		return nil, fmt.Errorf("load engagement: %w", err)
+	}
+	return out, nil
+}
+
+// scanEngagement reads and closes rows of (kind, account_id, post_id,
+// author_id, engaged at in Unix ms).
+func scanEngagement(rows *sql.Rows) ([]EngagementRow, error) {
 	defer rows.Close()
 	var out []EngagementRow
 	for rows.Next() {
 		var e EngagementRow
 		var at int64
 		if err := rows.Scan(&e.Kind, &e.AccountID, &e.PostID, &e.AuthorID, &at); err != nil {
-			return nil, fmt.Errorf("load engagement: %w", err)
+			return nil, err
 		}
 		e.At = fromMS(at)
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // AccountFacts are what the scans compare about accounts.
@@ -277,18 +290,11 @@ func (q Q) FlagsOf(ctx context.Context, findingID int64, limit int) ([]Engagemen
 	if err != nil {
 		return nil, fmt.Errorf("load flags: %w", err)
 	}
-	defer rows.Close()
-	var out []EngagementRow
-	for rows.Next() {
-		var e EngagementRow
-		var at int64
-		if err := rows.Scan(&e.Kind, &e.AccountID, &e.PostID, &e.AuthorID, &at); err != nil {
-			return nil, fmt.Errorf("load flags: %w", err)
-		}
-		e.At = fromMS(at)
-		out = append(out, e)
+	out, err := scanEngagement(rows)
+	if err != nil {
+		return nil, fmt.Errorf("load flags: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DiscountedFor sums, for an author's posts created in [from, to), the
