@@ -158,8 +158,9 @@ func startBenchServer(b *testing.B, db *store.DB, workers bool) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The job workers poll as "parvis serve" does (the default interval).
 	app, err := server.NewApp(ctx, db, server.AppConfig{Domain: ln.Addr().String(), Scheme: "http",
-		MediaDir: b.TempDir(), JobPoll: 50 * time.Millisecond})
+		MediaDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
