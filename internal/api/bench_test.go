@@ -23,6 +23,7 @@ import (
 	"parvis/internal/jobs"
 	"parvis/internal/seed"
 	"parvis/internal/server"
+	"parvis/internal/social"
 	"parvis/internal/store"
 )
 
@@ -99,6 +100,12 @@ func copyFile(from, to string) error {
 		out.Close()
 		return err
 	}
+	// Written to disk before the measurement starts: the kernel writing a
+	// gigabyte back during the run stalled the benchmark's own I/O.
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
 	return out.Close()
 }
 
@@ -152,6 +159,12 @@ const trivialPath = "/bench/trivial"
 // workers, the job workers run too (fan-out, as in production); without,
 // nothing runs beside the requests, so the figures are theirs alone.
 func startBenchServer(b *testing.B, db *store.DB, workers bool) *benchServer {
+	return startBenchServerWith(b, db, workers, nil)
+}
+
+// startBenchServerWith is startBenchServer with rate limits of its own
+// (nil: the defaults).
+func startBenchServerWith(b *testing.B, db *store.DB, workers bool, limits *social.Limits) *benchServer {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -160,7 +173,7 @@ func startBenchServer(b *testing.B, db *store.DB, workers bool) *benchServer {
 	}
 	// The job workers poll as "parvis serve" does (the default interval).
 	app, err := server.NewApp(ctx, db, server.AppConfig{Domain: ln.Addr().String(), Scheme: "http",
-		MediaDir: b.TempDir()})
+		MediaDir: b.TempDir(), Limits: limits})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -338,9 +351,9 @@ func BenchmarkAPIReads(b *testing.B) {
 // BenchmarkAPIPost measures posting (POST /api/v1/statuses) by the
 // account with the fewest followers above 10,000: the answer comes once
 // the post is stored, while the fan-out into the followers' home feeds
-// runs in jobs, whose workers run meanwhile as in production. The
-// per-account posting limit (300 an hour) bounds a run: use -benchtime
-// 200x or less.
+// runs in jobs, whose workers run meanwhile as in production. The server
+// runs with the posting limit raised (300 an hour by default), so that a
+// run can be long enough for a p99 that means something: -benchtime 2000x.
 func BenchmarkAPIPost(b *testing.B) {
 	db := benchDB(b, true)
 	ctx := context.Background()
@@ -356,11 +369,17 @@ func BenchmarkAPIPost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Earlier runs' posts count against the posting limit; start afresh.
-	if _, err := db.SQL().ExecContext(ctx, "DELETE FROM rate_limits WHERE key LIKE 'post:%'"); err != nil {
+	// Every follower of the author reads their home feed: the fan-out
+	// writes each post into all of them (10,000 rows and more a post), as
+	// on a server where everyone is active, and runs beside the posting.
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE users SET last_active_at = $1, feed_valid = TRUE
+		WHERE account_id IN (SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.target_id WHERE a.username = $2)`,
+		time.Now().UnixMilli(), star); err != nil {
 		b.Fatal(err)
 	}
-	bs := startBenchServer(b, db, true)
+	limits := social.DefaultLimits()
+	limits.Posts.Max = 1_000_000
+	bs := startBenchServerWith(b, db, true, &limits)
 	b.Cleanup(func() { logJobs(b, db) })
 	tok := bs.token(b, star)
 	trivial := func() { bs.do(b, "GET", trivialPath, "", nil) }

@@ -47,6 +47,9 @@ type AppConfig struct {
 	// or a public bucket) instead of /media/ on this server, which keeps
 	// serving them too.
 	MediaPublicURL string
+	// Limits overrides the rate limits (nil: social.DefaultLimits);
+	// benchmarks raise them to measure more than an hour's allowance.
+	Limits *social.Limits
 }
 
 // App is Parvis wired together: the use cases, their job workers, and the
@@ -97,7 +100,7 @@ func NewApp(ctx context.Context, db *store.DB, cfg AppConfig) (*App, error) {
 	queue := jobs.NewQueue()
 	svc := social.New(social.Config{Domain: cfg.Domain, Scheme: cfg.Scheme, Secret: secret,
 		MediaBaseURL: strings.TrimSuffix(cfg.MediaPublicURL, "/")},
-		social.Deps{DB: db, Queue: queue, Mailer: mail.NewSender(cfg.Mail), Logger: log, Media: files, Events: events})
+		social.Deps{DB: db, Queue: queue, Mailer: mail.NewSender(cfg.Mail), Logger: log, Media: files, Events: events, Limits: cfg.Limits})
 	insights := social.NewInsightsRecorder(svc, social.InsightsConfig{})
 	fed, err := federation.New(cfg.Federation, federation.Deps{Service: svc, Queue: queue, Logger: log})
 	if err != nil {

@@ -41,7 +41,7 @@ type fanOutWorker struct {
 }
 
 // fanOutBatch is how many home feeds one transaction of a fan-out writes.
-const fanOutBatch = 500
+const fanOutBatch = 100
 
 func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) error {
 	s := w.s

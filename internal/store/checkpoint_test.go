@@ -18,6 +18,12 @@ func TestCheckpointerKeepsTheWALSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// The same checkpointer, more often, for a short test.
+	const every = 100 * time.Millisecond
+	conn := db.checkpoints.conn
+	db.checkpoints.cancel()
+	<-db.checkpoints.done
+	db.checkpoints = startCheckpointer(conn, db.log, every)
 	if _, err := db.write.ExecContext(ctx, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)"); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +37,7 @@ func TestCheckpointerKeepsTheWALSmall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(checkpointEvery * 3 / 2)
+		time.Sleep(every * 3 / 2)
 		if st, err := os.Stat(path + "-wal"); err == nil {
 			largest = max(largest, st.Size())
 		}

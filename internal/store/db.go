@@ -145,7 +145,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 		r.Close()
 		return fmt.Errorf("open sqlite: %w", err)
 	}
-	db.checkpoints = startCheckpointer(ck, db.log)
+	db.checkpoints = startCheckpointer(ck, db.log, checkpointEvery)
 	return nil
 }
 
