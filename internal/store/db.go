@@ -66,7 +66,7 @@ type DB struct {
 	node  int64 // claimed by Migrate
 	clock model.Clock
 	log   *slog.Logger
-	gate  *writeGate // SQLite: requests before background work
+	gate  *writeGate // requests before background work (writegate.go)
 	// checkpoints copies the WAL into the database beside the writer
 	// (SQLite).
 	checkpoints *checkpointer
@@ -182,6 +182,7 @@ func (db *DB) openPostgres(ctx context.Context, url string) error {
 	db.pool = pool
 	db.write = stdlib.OpenDBFromPool(pool)
 	db.read = db.write
+	db.gate = newWriteGate()
 	return nil
 }
 

