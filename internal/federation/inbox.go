@@ -184,7 +184,7 @@ func (f *Federation) recordActivities(ctx context.Context, batch []*inboxWrite) 
 	return f.db.Tx(ctx, func(tx *store.Tx) error {
 		params := make([]river.InsertManyParams, 0, len(batch))
 		for _, w := range batch {
-			if _, err := tx.HitTx(ctx, "inbox:"+w.host, f.cfg.InboxWindow, now); err != nil {
+			if _, err := tx.Hit(ctx, "inbox:"+w.host, f.cfg.InboxWindow, now); err != nil {
 				return err
 			}
 			fresh, err := tx.MarkActivitySeen(ctx, w.id, now)

@@ -7,11 +7,9 @@ import (
 	"image"
 	_ "image/png"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path"
@@ -19,12 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"parvis/internal/jobs"
 	"parvis/internal/media"
 	"parvis/internal/media/mediatest"
 	"parvis/internal/server"
 	"parvis/internal/server/servertest"
-	"parvis/internal/store"
 	"parvis/internal/store/storetest"
 )
 
@@ -33,39 +29,7 @@ import (
 // --media-s3, and returns it with its base URL and its logs.
 func mediaNode(t *testing.T, name, dbURL string, files media.Store) (*server.App, string, *nodeLogs) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	db, err := store.Open(ctx, store.Config{URL: dbURL})
-	if err != nil {
-		t.Fatalf("open node %s's database: %v", name, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	if err := jobs.Migrate(ctx, jobs.Config{DB: db.SQL(), Postgres: true, Listener: db.Pool()}); err != nil {
-		t.Fatalf("migrate jobs: %v", err)
-	}
-	logs := &nodeLogs{}
-	showOnFailure(t, name, logs)
-	app, err := server.NewApp(ctx, db, server.AppConfig{Domain: nodeDomain, Scheme: "http", Media: files,
-		JobPoll: 50 * time.Millisecond,
-		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	if err != nil {
-		t.Fatalf("wire node %s: %v", name, err)
-	}
-	if err := app.Start(ctx); err != nil {
-		t.Fatalf("start node %s: %v", name, err)
-	}
-	srv := httptest.NewServer(app.Server.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		_ = app.Queue.Stop(sctx)
-		cancel()
-	})
-	return app, srv.URL, logs
+	return inProcessNode(t, name, dbURL, server.AppConfig{Media: files})
 }
 
 // TestMediaTwoNodes runs two nodes on one PostgreSQL with each kind of

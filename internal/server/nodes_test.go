@@ -81,12 +81,20 @@ func showOnFailure(t *testing.T, name string, l *nodeLogs) {
 
 // nodeB wires the application in this process on the schema at dbURL.
 func nodeB(t *testing.T, dbURL, mediaDir string) (*server.App, string) {
+	app, url, _ := inProcessNode(t, "B", dbURL, server.AppConfig{MediaDir: mediaDir, RescueAfter: 3 * time.Second})
+	return app, url
+}
+
+// inProcessNode wires one node in this process on the schema at dbURL,
+// with cfg (its domain, scheme, job polling and logger are set here), and
+// returns it with its base URL and its logs.
+func inProcessNode(t *testing.T, name, dbURL string, cfg server.AppConfig) (*server.App, string, *nodeLogs) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	db, err := store.Open(ctx, store.Config{URL: dbURL})
 	if err != nil {
-		t.Fatalf("open node B's database: %v", err)
+		t.Fatalf("open node %s's database: %v", name, err)
 	}
 	t.Cleanup(func() { db.Close() })
 	if _, err := db.Migrate(ctx); err != nil {
@@ -96,15 +104,15 @@ func nodeB(t *testing.T, dbURL, mediaDir string) (*server.App, string) {
 		t.Fatalf("migrate jobs: %v", err)
 	}
 	logs := &nodeLogs{}
-	showOnFailure(t, "B", logs)
-	app, err := server.NewApp(ctx, db, server.AppConfig{Domain: nodeDomain, Scheme: "http", MediaDir: mediaDir,
-		JobPoll: 50 * time.Millisecond, RescueAfter: 3 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	showOnFailure(t, name, logs)
+	cfg.Domain, cfg.Scheme, cfg.JobPoll = nodeDomain, "http", 50*time.Millisecond
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app, err := server.NewApp(ctx, db, cfg)
 	if err != nil {
-		t.Fatalf("wire node B: %v", err)
+		t.Fatalf("wire node %s: %v", name, err)
 	}
 	if err := app.Start(ctx); err != nil {
-		t.Fatalf("start node B: %v", err)
+		t.Fatalf("start node %s: %v", name, err)
 	}
 	srv := httptest.NewServer(app.Server.Handler())
 	t.Cleanup(func() {
@@ -114,7 +122,7 @@ func nodeB(t *testing.T, dbURL, mediaDir string) (*server.App, string) {
 		_ = app.Queue.Stop(sctx)
 		cancel()
 	})
-	return app, srv.URL
+	return app, srv.URL, logs
 }
 
 // buildParvis compiles the real binary.

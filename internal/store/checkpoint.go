@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -66,9 +65,5 @@ func (c *checkpointer) checkpoint(ctx context.Context) error {
 func (c *checkpointer) stop() error {
 	c.cancel()
 	<-c.done
-	err := c.conn.Close()
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
+	return c.conn.Close()
 }

@@ -31,9 +31,3 @@ func (tx *Tx) SweepActivities(ctx context.Context, before time.Time) (int64, err
 	n, _ := res.RowsAffected()
 	return n, nil
 }
-
-// HitTx is Tx.Hit: it counts one event against key in the fixed window
-// containing now and returns the count so far.
-func (tx *Tx) HitTx(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error) {
-	return tx.Hit(ctx, key, window, now)
-}
