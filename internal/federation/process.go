@@ -340,7 +340,7 @@ func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *ap.O
 		}
 	}
 	n, err := f.svc.ReceiveMove(ctx, actor, to)
-	f.log.Info("federation: account moved", "from", actor.URI, "to", to.URI, "followers", n)
+	f.log.Info("federation: account moved", "from", actor.URI, "to", targetURI, "followers", n)
 	return err
 }
 

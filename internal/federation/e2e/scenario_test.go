@@ -206,8 +206,11 @@ func moveAndDelete(t *testing.T, a, b *node, bob, carol *browser) {
 	danOnB := bob.find(a, "dan")
 	bob.post("/@dan@"+a.domain, "/accounts/"+model.FormatID(danOnB)+"/follow", nil)
 	carol.post("/@dan", "/accounts/"+model.FormatID(a.accountID("dan", ""))+"/follow", nil)
+	// Both sides: bob's server records the follow once dan's Accept is
+	// processed there, and only a follow it has recorded is moved.
 	eventually(t, "bob follows dan", func() bool {
-		return a.count("SELECT COUNT(*) FROM follows WHERE target_id = $1", a.accountID("dan", "")) == 2
+		return a.count("SELECT COUNT(*) FROM follows WHERE target_id = $1", a.accountID("dan", "")) == 2 &&
+			b.count("SELECT COUNT(*) FROM follows WHERE account_id = $1 AND target_id = $2", b.accountID("bob", ""), danOnB) == 1
 	}, a, b)
 
 	// Without the alias on dan2, the move is refused with a form message.
