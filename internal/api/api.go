@@ -14,6 +14,8 @@ import (
 	"image/png"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"strings"
 	"time"
 
 	"parvis/internal/social"
@@ -48,6 +50,8 @@ type Handler struct {
 	// expect a URL that serves an image.
 	defaultAvatar, defaultHeader []byte
 	mux                          http.Handler
+	// reads admits a few reads at a time (see ServeHTTP).
+	reads chan struct{}
 }
 
 // New returns the API handler.
@@ -63,6 +67,7 @@ func New(svc *social.Service, opt Options) *Handler {
 	h.defaultAvatar = flatPNG(1, 1, color.RGBA{0x9a, 0xa5, 0xb1, 0xff})
 	h.defaultHeader = flatPNG(3, 1, color.RGBA{0xd5, 0xdb, 0xe1, 0xff})
 	h.mux = h.routes()
+	h.reads = make(chan struct{}, 8*runtime.GOMAXPROCS(0))
 	return h
 }
 
@@ -82,7 +87,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Reads are admitted a few at a time, eight per core. Under load,
+	// dozens of timeline reads running at once left the goroutine holding
+	// the database's one writer waiting its turn for a core, so every
+	// write waited longer; waiting here costs a read nothing it would not
+	// have waited for a core anyway. Live streams (open for hours) and
+	// searches (which may wait on other servers) are not counted.
+	if admitted(r) {
+		select {
+		case h.reads <- struct{}{}:
+			defer func() { <-h.reads }()
+		case <-r.Context().Done():
+			return
+		}
+	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// admitted reports whether a request waits for one of the read slots.
+func admitted(r *http.Request) bool {
+	p := r.URL.Path
+	return r.Method == http.MethodGet && !strings.HasPrefix(p, "/api/v1/streaming") &&
+		!strings.HasSuffix(p, "/search") && p != "/api/v1/accounts/lookup"
 }
 
 // cors reports whether path may be called from any origin: everything but

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"parvis/internal/model"
 	"parvis/internal/social"
@@ -96,8 +97,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		_, _ = w.Write([]byte(`{"error":"internal error"}` + "\n"))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// With its length known the body goes out in one piece, not in chunks.
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
 }

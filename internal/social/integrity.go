@@ -355,7 +355,16 @@ const scanEvery = 10 * time.Minute
 // time): new engagement is judged within minutes, without a scan per click.
 func (s *Service) scanSoon(ctx context.Context, tx *store.Tx) error {
 	at := s.now().Add(scanEvery).Truncate(scanEvery)
+	// The queue keeps one scan per mark; asking it again for every like
+	// cost half of a like's transaction. Remember the mark once queued.
+	if s.scanQueued.Load() == at.UnixMilli() {
+		return nil
+	}
 	opts := IntegrityScanArgs{}.InsertOpts()
 	opts.ScheduledAt = at
-	return s.queue.Enqueue(ctx, tx.SQL(), IntegrityScanArgs{}, &opts)
+	if err := s.queue.Enqueue(ctx, tx.SQL(), IntegrityScanArgs{}, &opts); err != nil {
+		return err
+	}
+	tx.AfterCommit(func() { s.scanQueued.Store(at.UnixMilli()) })
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"parvis/internal/jobs"
@@ -66,6 +67,9 @@ type Service struct {
 	// readers counts the people whose home feed is kept, a minute at a
 	// time (feedjobs.go).
 	readers *readerCount
+	// scanQueued is the time (Unix ms) of the last integrity scan queued
+	// from here: likes before it need not ask again (integrity.go).
+	scanQueued atomic.Int64
 }
 
 // Deps are the service's collaborators.

@@ -24,7 +24,7 @@ type checkpointer struct {
 	done   chan struct{}
 }
 
-func startCheckpointer(conn *sql.DB, log *slog.Logger, every time.Duration) *checkpointer {
+func startCheckpointer(conn *sql.DB, log *slog.Logger, every time.Duration, also func(context.Context) error) *checkpointer {
 	conn.SetMaxOpenConns(1)
 	conn.SetMaxIdleConns(1)
 	conn.SetConnMaxIdleTime(0)
@@ -42,6 +42,9 @@ func startCheckpointer(conn *sql.DB, log *slog.Logger, every time.Duration) *che
 			case <-t.C:
 			}
 			err := c.checkpoint(ctx)
+			if also != nil && err == nil {
+				err = also(ctx)
+			}
 			if err != nil && !failing && ctx.Err() == nil {
 				log.Warn("checkpoint the SQLite WAL", "err", err)
 			}

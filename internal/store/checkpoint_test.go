@@ -23,7 +23,7 @@ func TestCheckpointerKeepsTheWALSmall(t *testing.T) {
 	conn := db.checkpoints.conn
 	db.checkpoints.cancel()
 	<-db.checkpoints.done
-	db.checkpoints = startCheckpointer(conn, db.log, every)
+	db.checkpoints = startCheckpointer(conn, db.log, every, nil)
 	if _, err := db.write.ExecContext(ctx, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)"); err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,10 @@ type DB struct {
 	// checkpoints copies the WAL into the database beside the writer
 	// (SQLite).
 	checkpoints *checkpointer
+	// rows keeps the rows every page reads again (SQLite; rowcache.go).
+	rows *rowCache
+	// batches lets requests share write transactions (SQLite; batch.go).
+	batches *batcher
 }
 
 // Open opens (creating if needed) the database described by cfg. It does not
@@ -115,7 +119,9 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	// crossed the threshold used to copy the WAL into the database and sync
 	// it, so one request in a thousand waited tens of milliseconds. The
 	// checkpointer's own connection does it instead (checkpoint.go).
-	w, err := openCached(uri + "?" + common + "&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
+	db.rows = newRowCache()
+	db.batches = &batcher{}
+	w, err := openCachedWriter(uri+"?"+common+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)", db.rows)
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
@@ -145,18 +151,38 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 		r.Close()
 		return fmt.Errorf("open sqlite: %w", err)
 	}
-	db.checkpoints = startCheckpointer(ck, db.log, checkpointEvery)
+	db.checkpoints = startCheckpointer(ck, db.log, checkpointEvery, db.checkExternalWrites)
 	return nil
 }
 
 // openCached opens a SQLite pool whose connections keep their prepared
 // statements (see stmtcache.go).
-func openCached(dsn string) (*sql.DB, error) {
+func openCached(dsn string) (*sql.DB, error) { return openCachedWriter(dsn, nil) }
+
+// openCachedWriter opens the writer's pool: its changes invalidate rows.
+func openCachedWriter(dsn string, rows *rowCache) (*sql.DB, error) {
 	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return sql.OpenDB(stmtCacheConnector{c}), nil
+	return sql.OpenDB(stmtCacheConnector{Connector: c, rows: rows}), nil
+}
+
+// checkExternalWrites empties the row cache if another process wrote the
+// SQLite file since the writer last looked (the checkpointer asks every
+// second; the writer also looks after each of its transactions).
+func (db *DB) checkExternalWrites(ctx context.Context) error {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		if c, ok := dc.(*cachingConn); ok && c.rows != nil {
+			c.checkExternal(ctx)
+		}
+		return nil
+	})
 }
 
 func (db *DB) openPostgres(ctx context.Context, url string) error {
@@ -268,10 +294,14 @@ type querier interface {
 type Q struct {
 	q  querier
 	db *DB
+	// rc is the row cache (SQLite, reads outside write transactions) and
+	// start the generation this reader began at (rowcache.go).
+	rc    *rowCache
+	start uint64
 }
 
 // Read returns a Q on the read pool.
-func (db *DB) Read() Q { return Q{q: db.read, db: db} }
+func (db *DB) Read() Q { return Q{q: db.read, db: db, rc: db.rows, start: db.rows.begin()} }
 
 // Snapshot runs fn with reads that share one view of the database. On
 // SQLite that is one read transaction on the read pool, so the dozen
@@ -281,12 +311,13 @@ func (db *DB) Snapshot(ctx context.Context, fn func(q Q) error) error {
 	if db.engine != SQLite {
 		return fn(db.Read())
 	}
+	start := db.rows.begin() // before the snapshot is taken
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer tx.Rollback() // a read transaction has nothing to commit
-	return fn(Q{q: tx, db: db})
+	return fn(Q{q: tx, db: db, rc: db.rows, start: start})
 }
 
 // Tx is a write transaction. It offers every read of Q plus the writes.
@@ -325,6 +356,9 @@ func (db *DB) run(ctx context.Context, fn func(tx *Tx) error) (*Tx, error) {
 			return nil, fmt.Errorf("begin transaction: %w", err)
 		}
 		defer leave()
+	}
+	if db.batches != nil && !IsBackground(ctx) {
+		return db.batches.run(ctx, db, fn)
 	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {

@@ -238,6 +238,18 @@ func (tx *Tx) TouchActive(ctx context.Context, accountID int64, now time.Time, a
 
 // FeedState says whether a reader's feed can serve their home timeline.
 func (q Q) FeedState(ctx context.Context, accountID int64) (valid bool, lastActive time.Time, err error) {
+	if q.rc != nil {
+		var st *feedState
+		lookup(q.rc, &q.rc.feeds, []int64{accountID}, func(_ int64, f feedState) { st = &f })
+		if st != nil {
+			return st.valid, fromMS(st.lastActive), nil
+		}
+		valid, lastActive, err = Q{q: q.q, db: q.db}.FeedState(ctx, accountID)
+		if err == nil {
+			fill(q.rc, &q.rc.feeds, q.start, map[int64]feedState{accountID: {valid, ms(lastActive)}})
+		}
+		return valid, lastActive, err
+	}
 	var last int64
 	err = q.q.QueryRowContext(ctx, "SELECT feed_valid, last_active_at FROM users WHERE account_id = $1", accountID).Scan(&valid, &last)
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"parvis/internal/model"
 )
@@ -71,6 +72,32 @@ func (tx *Tx) AttachMedia(ctx context.Context, postID int64, ids []int64) error 
 // MediaOf returns the attachments of each post, in order.
 func (q Q) MediaOf(ctx context.Context, postIDs []int64) (map[int64][]*model.Media, error) {
 	out := map[int64][]*model.Media{}
+	if q.rc != nil && len(postIDs) > 0 {
+		miss := lookup(q.rc, &q.rc.media, postIDs, func(id int64, ms []model.Media) {
+			for i := range ms {
+				m := ms[i]
+				out[id] = append(out[id], &m)
+			}
+		})
+		if len(miss) == 0 {
+			return out, nil
+		}
+		read, err := Q{q: q.q, db: q.db}.MediaOf(ctx, miss)
+		if err != nil {
+			return nil, err
+		}
+		vals := make(map[int64][]model.Media, len(miss))
+		for _, id := range miss {
+			ms := make([]model.Media, 0, len(read[id]))
+			for _, m := range read[id] {
+				ms = append(ms, *m)
+			}
+			vals[id] = ms
+		}
+		fill(q.rc, &q.rc.media, q.start, vals)
+		maps.Copy(out, read)
+		return out, nil
+	}
 	err := q.mediaIn(ctx, "post_id IN (%s) ORDER BY post_id, position", postIDs, func(m *model.Media) {
 		out[m.PostID] = append(out[m.PostID], m)
 	})

@@ -143,6 +143,11 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	if err := db.claimNode(ctx); err != nil {
 		return n, err
 	}
+	if db.rows != nil {
+		if err := db.rows.locateColumns(ctx, db.write); err != nil {
+			return n, err
+		}
+	}
 	return n, nil
 }
 

@@ -68,20 +68,33 @@ func (q Q) OAuthAppsByIDs(ctx context.Context, ids []int64) (map[int64]*OAuthApp
 	if len(ids) == 0 {
 		return out, nil
 	}
+	if q.rc != nil {
+		if ids = lookup(q.rc, &q.rc.apps, ids, func(id int64, a OAuthApp) { out[id] = &a }); len(ids) == 0 {
+			return out, nil
+		}
+	}
 	query, args := inList("SELECT "+oauthAppColumns+" FROM oauth_apps ap WHERE ap.id IN (%s)", ids)
 	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load oauth apps: %w", err)
 	}
 	defer rows.Close()
+	read := map[int64]OAuthApp{}
 	for rows.Next() {
 		a, err := scanOAuthApp(rows)
 		if err != nil {
 			return nil, fmt.Errorf("load oauth apps: %w", err)
 		}
 		out[a.ID] = a
+		read[a.ID] = *a
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load oauth apps: %w", err)
+	}
+	if q.rc != nil {
+		fill(q.rc, &q.rc.apps, q.start, read)
+	}
+	return out, nil
 }
 
 // OAuthCode is a pending authorization code (RFC 6749 §4.1), kept as a
@@ -168,6 +181,28 @@ type TokenOwner struct {
 // OAuthTokenByHash loads a token (revoked ones too: the caller decides)
 // with its owner.
 func (q Q) OAuthTokenByHash(ctx context.Context, hash string) (*TokenOwner, error) {
+	if q.rc != nil {
+		var o *TokenOwner
+		lookup(q.rc, &q.rc.tokens, []string{hash}, func(_ string, r tokenRow) {
+			o = &TokenOwner{Token: r.token, App: &r.app}
+		})
+		if o == nil {
+			var err error
+			if o, err = (Q{q: q.q, db: q.db}).OAuthTokenByHash(ctx, hash); err != nil {
+				return nil, err
+			}
+			fill(q.rc, &q.rc.tokens, q.start, map[string]tokenRow{hash: {token: o.Token, app: *o.App}})
+			return o, nil
+		}
+		if o.Token.UserID != 0 {
+			uw, err := q.UserWithAccountByID(ctx, o.Token.UserID)
+			if err != nil {
+				return nil, err
+			}
+			o.User, o.Account = uw.User, uw.Account
+		}
+		return o, nil
+	}
 	var o TokenOwner
 	var scopes string
 	var created, used, revoked int64
@@ -194,6 +229,23 @@ func (q Q) OAuthTokenByHash(ctx context.Context, hash string) (*TokenOwner, erro
 
 // UserWithAccountByID loads a user with their account in one query.
 func (q Q) UserWithAccountByID(ctx context.Context, userID int64) (*UserWithAccount, error) {
+	if q.rc != nil {
+		var uw UserWithAccount
+		lookup(q.rc, &q.rc.users, []int64{userID}, func(_ int64, u model.User) { uw.User = &u })
+		if uw.User != nil {
+			lookup(q.rc, &q.rc.accounts, []int64{uw.User.AccountID}, func(_ int64, a model.Account) { uw.Account = &a })
+			if uw.Account != nil {
+				return &uw, nil
+			}
+		}
+		read, err := Q{q: q.q, db: q.db}.UserWithAccountByID(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		fill(q.rc, &q.rc.users, q.start, map[int64]model.User{userID: *read.User})
+		fill(q.rc, &q.rc.accounts, q.start, map[int64]model.Account{read.Account.ID: *read.Account})
+		return read, nil
+	}
 	var u model.User
 	var role string
 	var created, lastLogin, lastActive int64

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"parvis/internal/model"
@@ -97,20 +99,33 @@ func (q Q) PostsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Post, 
 	if len(ids) == 0 {
 		return out, nil
 	}
+	if q.rc != nil {
+		if ids = lookup(q.rc, &q.rc.posts, ids, func(id int64, p model.Post) { out[id] = &p }); len(ids) == 0 {
+			return out, nil
+		}
+	}
 	query, args := inList("SELECT "+postColumns+" FROM posts p WHERE p.id IN (%s)", ids)
 	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load posts: %w", err)
 	}
 	defer rows.Close()
+	read := make(map[int64]model.Post, len(ids))
 	for rows.Next() {
 		p, err := scanPost(rows)
 		if err != nil {
 			return nil, fmt.Errorf("load posts: %w", err)
 		}
 		out[p.ID] = p
+		read[p.ID] = *p
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load posts: %w", err)
+	}
+	if q.rc != nil {
+		fill(q.rc, &q.rc.posts, q.start, read)
+	}
+	return out, nil
 }
 
 // queryPosts runs a query selecting postColumns and returns the posts in
@@ -316,6 +331,23 @@ func (q Q) MentionsOf(ctx context.Context, postIDs []int64) (map[int64][]int64, 
 	if len(postIDs) == 0 {
 		return out, nil
 	}
+	if q.rc != nil {
+		miss := lookup(q.rc, &q.rc.mentions, postIDs, func(id int64, m []int64) {
+			if len(m) > 0 {
+				out[id] = slices.Clone(m)
+			}
+		})
+		if len(miss) == 0 {
+			return out, nil
+		}
+		read, err := Q{q: q.q, db: q.db}.MentionsOf(ctx, miss)
+		if err != nil {
+			return nil, err
+		}
+		fill(q.rc, &q.rc.mentions, q.start, perKey(miss, read))
+		maps.Copy(out, read)
+		return out, nil
+	}
 	query, args := inList("SELECT post_id, account_id FROM mentions WHERE post_id IN (%s) ORDER BY post_id, account_id", postIDs)
 	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -336,6 +368,23 @@ func (q Q) MentionsOf(ctx context.Context, postIDs []int64) (map[int64][]int64, 
 func (q Q) TagsOf(ctx context.Context, postIDs []int64) (map[int64][]string, error) {
 	out := map[int64][]string{}
 	if len(postIDs) == 0 {
+		return out, nil
+	}
+	if q.rc != nil {
+		miss := lookup(q.rc, &q.rc.tags, postIDs, func(id int64, t []string) {
+			if len(t) > 0 {
+				out[id] = slices.Clone(t)
+			}
+		})
+		if len(miss) == 0 {
+			return out, nil
+		}
+		read, err := Q{q: q.q, db: q.db}.TagsOf(ctx, miss)
+		if err != nil {
+			return nil, err
+		}
+		fill(q.rc, &q.rc.tags, q.start, perKey(miss, read))
+		maps.Copy(out, read)
 		return out, nil
 	}
 	query, args := inList(`SELECT pt.post_id, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id

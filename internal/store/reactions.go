@@ -107,6 +107,45 @@ func (q Q) ViewerFlagsFor(ctx context.Context, viewer int64, postIDs []int64) (V
 	if viewer == 0 || len(postIDs) == 0 {
 		return f, nil
 	}
+	sets := [...]map[int64]bool{nil, f.Favourited, f.Reblogged, f.Bookmarked, f.Pinned, f.DiscountedFav, f.DiscountedReblog}
+	if q.rc != nil {
+		keys := make([]idPair, len(postIDs))
+		for i, id := range postIDs {
+			keys[i] = idPair{viewer, id}
+		}
+		miss := lookup(q.rc, &q.rc.flags, keys, func(k idPair, bits uint8) {
+			for kind := 1; kind < len(sets); kind++ {
+				if bits&(1<<kind) != 0 {
+					sets[kind][k.b] = true
+				}
+			}
+		})
+		if len(miss) == 0 {
+			return f, nil
+		}
+		ids := make([]int64, len(miss))
+		for i, k := range miss {
+			ids[i] = k.b
+		}
+		read, err := Q{q: q.q, db: q.db}.ViewerFlagsFor(ctx, viewer, ids)
+		if err != nil {
+			return f, err
+		}
+		readSets := [...]map[int64]bool{nil, read.Favourited, read.Reblogged, read.Bookmarked, read.Pinned, read.DiscountedFav, read.DiscountedReblog}
+		vals := make(map[idPair]uint8, len(miss))
+		for _, k := range miss {
+			var bits uint8
+			for kind := 1; kind < len(sets); kind++ {
+				if readSets[kind][k.b] {
+					bits |= 1 << kind
+					sets[kind][k.b] = true
+				}
+			}
+			vals[k] = bits
+		}
+		fill(q.rc, &q.rc.flags, q.start, vals)
+		return f, nil
+	}
 	// One query for the six flags: each part is an index lookup per post.
 	in, args := inList("%s", postIDs)
 	args = append(args, viewer)
@@ -122,7 +161,6 @@ func (q Q) ViewerFlagsFor(ctx context.Context, viewer int64, postIDs []int64) (V
 		return f, fmt.Errorf("load viewer flags: %w", err)
 	}
 	defer rows.Close()
-	sets := [...]map[int64]bool{nil, f.Favourited, f.Reblogged, f.Bookmarked, f.Pinned, f.DiscountedFav, f.DiscountedReblog}
 	for rows.Next() {
 		var kind int
 		var id int64

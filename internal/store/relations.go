@@ -272,6 +272,18 @@ func (q Q) Hidden(ctx context.Context, viewer int64, authors []int64, withMutes 
 	if viewer == 0 || len(authors) == 0 {
 		return out, nil
 	}
+	if q.rc != nil {
+		rels, err := q.viewRelations(ctx, viewer, authors)
+		if err != nil {
+			return nil, err
+		}
+		for id, r := range rels {
+			if r.blocks || r.blockedBy || withMutes && r.muted && (r.muteExpires == 0 || r.muteExpires > ms(now)) {
+				out[id] = true
+			}
+		}
+		return out, nil
+	}
 	in, args := inList("%s", authors)
 	n := len(args)
 	args = append(args, viewer)
@@ -297,6 +309,18 @@ func (q Q) Hidden(ctx context.Context, viewer int64, authors []int64, withMutes 
 func (q Q) FollowingAmong(ctx context.Context, viewer int64, targets []int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if viewer == 0 || len(targets) == 0 {
+		return out, nil
+	}
+	if q.rc != nil {
+		rels, err := q.viewRelations(ctx, viewer, targets)
+		if err != nil {
+			return nil, err
+		}
+		for id, r := range rels {
+			if r.follows {
+				out[id] = true
+			}
+		}
 		return out, nil
 	}
 	in, args := inList("%s", targets)
@@ -422,4 +446,71 @@ func (q Q) Mutes(ctx context.Context, accountID int64, p Page) ([]IDPair, error)
 func (q Q) LocalFollowerIDs(ctx context.Context, accountID int64) ([]int64, error) {
 	return q.queryIDs(ctx, `SELECT f.account_id FROM follows f JOIN users u ON u.account_id = f.account_id
 		WHERE f.target_id = $1`, accountID)
+}
+
+// viewRelations returns, through the row cache, what stands between viewer
+// and each of others (absent: nothing).
+func (q Q) viewRelations(ctx context.Context, viewer int64, others []int64) (map[int64]viewRelation, error) {
+	out := map[int64]viewRelation{}
+	keys := make([]idPair, len(others))
+	for i, id := range others {
+		keys[i] = idPair{viewer, id}
+	}
+	miss := lookup(q.rc, &q.rc.relations, keys, func(k idPair, r viewRelation) {
+		if r != (viewRelation{}) {
+			out[k.b] = r
+		}
+	})
+	if len(miss) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(miss))
+	for i, k := range miss {
+		ids[i] = k.b
+	}
+	in, args := inList("%s", ids)
+	args = append(args, viewer)
+	v := fmt.Sprintf("$%d", len(args))
+	rows, err := q.q.QueryContext(ctx, "SELECT 1, target_id, 0 FROM follows WHERE account_id = "+v+" AND target_id IN ("+in+")"+
+		" UNION ALL SELECT 2, target_id, 0 FROM blocks WHERE account_id = "+v+" AND target_id IN ("+in+")"+
+		" UNION ALL SELECT 3, account_id, 0 FROM blocks WHERE target_id = "+v+" AND account_id IN ("+in+")"+
+		" UNION ALL SELECT 4, target_id, expires_at FROM mutes WHERE account_id = "+v+" AND target_id IN ("+in+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("load relations: %w", err)
+	}
+	defer rows.Close()
+	read := make(map[idPair]viewRelation, len(miss))
+	for _, k := range miss {
+		read[k] = viewRelation{}
+	}
+	for rows.Next() {
+		var kind int
+		var id, expires int64
+		if err := rows.Scan(&kind, &id, &expires); err != nil {
+			return nil, fmt.Errorf("load relations: %w", err)
+		}
+		k := idPair{viewer, id}
+		r := read[k]
+		switch kind {
+		case 1:
+			r.follows = true
+		case 2:
+			r.blocks = true
+		case 3:
+			r.blockedBy = true
+		case 4:
+			r.muted, r.muteExpires = true, expires
+		}
+		read[k] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load relations: %w", err)
+	}
+	for k, r := range read {
+		if r != (viewRelation{}) {
+			out[k.b] = r
+		}
+	}
+	fill(q.rc, &q.rc.relations, q.start, read)
+	return out, nil
 }

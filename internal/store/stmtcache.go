@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"reflect"
+
+	"modernc.org/sqlite"
 )
 
 // SQLite spends about a third of a timeline request parsing SQL: the
@@ -19,6 +21,9 @@ const stmtCacheSize = 512
 
 type stmtCacheConnector struct {
 	driver.Connector
+	// rows is the row cache the writer's changes invalidate (rowcache.go);
+	// nil on the read pools.
+	rows *rowCache
 }
 
 func (c stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -30,7 +35,20 @@ func (c stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		return conn, nil // a driver without the optional interfaces: no cache
 	}
-	return &cachingConn{sqliteConn: inner, stmts: map[string]*cachedStmt{}}, nil
+	cc := &cachingConn{sqliteConn: inner, stmts: map[string]*cachedStmt{}}
+	if c.rows != nil {
+		h, ok := conn.(sqlite.HookRegisterer)
+		if !ok {
+			_ = conn.Close()
+			return nil, errors.New("the SQLite driver offers no pre-update hook")
+		}
+		h.RegisterPreUpdateHook(c.rows.record)
+		cc.rows = c.rows
+		// A new connection cannot know what changed before it: start empty.
+		c.rows.emptyAll()
+		cc.checkExternal(ctx)
+	}
+	return cc, nil
 }
 
 // sqliteConn is what every connection of the SQLite driver implements.
@@ -60,6 +78,70 @@ type cachedStmt struct {
 type cachingConn struct {
 	sqliteConn
 	stmts map[string]*cachedStmt
+	// On the writer: the row cache, whether a transaction is open, and the
+	// last PRAGMA data_version read (it changes when another process
+	// commits).
+	rows        *rowCache
+	inTx        bool
+	dataVersion int64
+}
+
+// BeginTx opens a transaction; on the writer, its end invalidates what it
+// changed in the row cache.
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	t, err := c.sqliteConn.BeginTx(ctx, opts)
+	if err != nil || c.rows == nil {
+		return t, err
+	}
+	c.inTx = true
+	return &endingTx{Tx: t, c: c}, nil
+}
+
+// endingTx tells its connection when it has ended.
+type endingTx struct {
+	driver.Tx
+	c *cachingConn
+}
+
+func (t *endingTx) Commit() error {
+	err := t.Tx.Commit()
+	t.c.ended()
+	return err
+}
+
+func (t *endingTx) Rollback() error {
+	err := t.Tx.Rollback()
+	t.c.ended()
+	return err
+}
+
+// ended runs once a write has become visible (or was given up): the row
+// cache drops what changed, and everything if another process wrote.
+func (c *cachingConn) ended() {
+	c.inTx = false
+	c.rows.applyPending()
+	c.checkExternal(context.Background())
+}
+
+// checkExternal empties the row cache when another connection (another
+// process: this one writes only here) committed since the last look.
+func (c *cachingConn) checkExternal(ctx context.Context) {
+	v := int64(-1)
+	if s := c.stmt(ctx, "PRAGMA data_version"); s != nil && !s.busy {
+		if rows, err := s.stmt.QueryContext(ctx, nil); err == nil {
+			dest := make([]driver.Value, 1)
+			if rows.Next(dest) == nil {
+				if n, ok := dest[0].(int64); ok {
+					v = n
+				}
+			}
+			_ = rows.Close()
+		}
+	}
+	if v != c.dataVersion || v < 0 {
+		c.rows.emptyAll()
+	}
+	c.dataVersion = v
 }
 
 // Unwrap returns the driver's connection (for its backup API).
@@ -99,6 +181,9 @@ func (c *cachingConn) stmt(ctx context.Context, query string) *cachedStmt {
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.rows != nil && !c.inTx {
+		defer c.ended() // a statement outside a transaction commits itself
+	}
 	if s := c.stmt(ctx, query); s != nil && !s.busy {
 		return s.stmt.ExecContext(ctx, args)
 	}
@@ -106,6 +191,16 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := c.query(ctx, query, args)
+	if err != nil || c.rows == nil || c.inTx {
+		return rows, err
+	}
+	// A statement outside a transaction (INSERT ... RETURNING) commits
+	// itself once read.
+	return &endingRows{cachedRows: cachedRows{Rows: rows}, c: c}, nil
+}
+
+func (c *cachingConn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	s := c.stmt(ctx, query)
 	if s == nil || s.busy { // not cacheable, or already reading (a nested query)
 		return c.sqliteConn.QueryContext(ctx, query, args)
@@ -116,6 +211,18 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	}
 	s.busy = true
 	return &cachedRows{Rows: rows, s: s}, nil
+}
+
+// endingRows ends an autocommitted statement of the writer when closed.
+type endingRows struct {
+	cachedRows
+	c *cachingConn
+}
+
+func (r *endingRows) Close() error {
+	err := r.Rows.Close()
+	r.c.ended()
+	return err
 }
 
 func (c *cachingConn) Close() error {
@@ -137,7 +244,9 @@ type cachedRows struct {
 
 func (r *cachedRows) Close() error {
 	err := r.Rows.Close()
-	r.s.busy = false
+	if r.s != nil {
+		r.s.busy = false
+	}
 	return err
 }
 

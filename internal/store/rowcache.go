@@ -1,0 +1,463 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+
+	"modernc.org/sqlite"
+
+	"parvis/internal/model"
+)
+
+// On SQLite every page of a timeline reads the same rows again: its posts,
+// their authors, media, hashtags, mentions and cards, and the access token
+// of the request with its user. A read transaction that begins after any
+// commit starts with SQLite's page cache empty, and with hundreds of writes
+// a second that is nearly every one, so those reads cost a B-tree descent
+// and a pread per page. rowCache keeps them in memory instead.
+//
+// Correctness rests on three rules:
+//   - Every change is seen. SQLite's pre-update hook on the one writer
+//     connection reports each row written, deleted or cascaded, whatever
+//     code wrote it (changes below); the keys it names are dropped once the
+//     transaction has ended, never before the commit is visible.
+//   - No stale fill. A reader notes the generation when it begins; a key
+//     dropped after that keeps a tombstone with its generation, and the
+//     reader's rows for it are not kept (they may predate the change).
+//   - Other processes. A command such as "parvis admin" may write the
+//     same file: PRAGMA data_version on the writer connection tells, and
+//     the cache empties (checked after each transaction and every second).
+//
+// PostgreSQL has no such cache: several nodes write there, and its own
+// buffer cache is not emptied by commits.
+type rowCache struct {
+	mu sync.Mutex
+	// gen counts invalidations; floor is the oldest generation whose
+	// readers may still fill (raised when tombstones are forgotten).
+	gen, floor uint64
+
+	posts    cacheTable[int64, model.Post]
+	accounts cacheTable[int64, model.Account]
+	users    cacheTable[int64, model.User]
+	media    cacheTable[int64, []model.Media] // by post id
+	tags     cacheTable[int64, []string]      // by post id
+	mentions cacheTable[int64, []int64]       // by post id
+	cards    cacheTable[int64, model.Card]
+	apps     cacheTable[int64, OAuthApp]
+	tokens   cacheTable[string, tokenRow] // by token hash
+	feeds    cacheTable[int64, feedState] // by account id
+
+	// What a viewer sees of others: flags by (viewer, post) and relations
+	// by (viewer, other account).
+	flags     cacheTable[idPair, uint8]
+	relations cacheTable[idPair, viewRelation]
+
+	// columns says where the key of each watched table is (set by Migrate
+	// from PRAGMA table_info; until then a change empties the whole table).
+	columns map[string]tableWatch
+	// pending collects the keys the writer changed in its current
+	// transaction; only the writer connection touches it.
+	pending changeSet
+}
+
+// tokenRow is an access token with its application, as OAuthTokenByHash
+// reads it (the user and account come from their own tables).
+type tokenRow struct {
+	token OAuthToken
+	app   OAuthApp
+}
+
+// feedState is a user's FeedState.
+type feedState struct {
+	valid      bool
+	lastActive int64
+}
+
+// viewRelation is what stands between a viewer and another account.
+type viewRelation struct {
+	follows, blocks, blockedBy bool  // the viewer follows, blocks, is blocked by
+	muted                      bool  // the viewer mutes the other
+	muteExpires                int64 // ms; 0 for a mute without end
+}
+
+// rowCacheSize bounds each table; a full table is emptied (a timeline's
+// working set is far smaller than this).
+const rowCacheSize = 100_000
+
+func newRowCache() *rowCache {
+	c := &rowCache{gen: 1, floor: 1}
+	for _, t := range c.tables() {
+		t.reset()
+	}
+	return c
+}
+
+// resetter is what the cache needs of each table to empty it.
+type resetter interface{ reset() }
+
+func (c *rowCache) tables() []resetter {
+	return []resetter{&c.posts, &c.accounts, &c.users, &c.media, &c.tags, &c.mentions, &c.cards, &c.apps, &c.tokens,
+		&c.feeds, &c.flags, &c.relations}
+}
+
+// begin returns the generation a reader starts at.
+func (c *rowCache) begin() uint64 {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// cacheTable is one table's rows by key; a slot without ok is a tombstone.
+type cacheTable[K comparable, V any] struct {
+	m map[K]slot[V]
+}
+
+type slot[V any] struct {
+	v   V
+	ok  bool
+	gen uint64 // of the invalidation, for tombstones
+}
+
+func (t *cacheTable[K, V]) reset() { t.m = make(map[K]slot[V]) }
+
+// lookup splits keys into the cached values and the keys to read.
+func lookup[K comparable, V any](c *rowCache, t *cacheTable[K, V], keys []K, hit func(K, V)) (miss []K) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		if s, found := t.m[k]; found && s.ok {
+			hit(k, s.v)
+		} else {
+			miss = append(miss, k)
+		}
+	}
+	return miss
+}
+
+// fill keeps rows read by a reader that began at start, unless their key
+// changed since (or tombstones it would need were forgotten).
+func fill[K comparable, V any](c *rowCache, t *cacheTable[K, V], start uint64, rows map[K]V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if start < c.floor {
+		return
+	}
+	if len(t.m)+len(rows) > rowCacheSize {
+		t.reset()
+		c.floor = c.gen + 1
+		return
+	}
+	for k, v := range rows {
+		if s, found := t.m[k]; found && !s.ok && s.gen > start {
+			continue
+		}
+		t.m[k] = slot[V]{v: v, ok: true}
+	}
+}
+
+// drop tombstones keys at a new generation.
+func drop[K comparable, V any](c *rowCache, t *cacheTable[K, V], keys []K) {
+	if len(keys) == 0 {
+		return
+	}
+	if len(t.m)+len(keys) > rowCacheSize {
+		t.reset()
+		c.floor = c.gen + 1
+		return
+	}
+	for _, k := range keys {
+		t.m[k] = slot[V]{gen: c.gen}
+	}
+}
+
+// changeSet is what one write transaction changed.
+type changeSet struct {
+	posts, accounts, users, cards, apps, feeds []int64
+	tokens                                     []string
+	flags, relations                           []idPair
+	// whole names tables to empty: a change whose key could not be read,
+	// or a table whose rows are cached by another key (tags by name).
+	whole map[string]bool
+}
+
+// pair keys what one account does to a post or to another account.
+type idPair struct{ a, b int64 }
+
+func (s *changeSet) empty() bool {
+	return len(s.posts)+len(s.accounts)+len(s.users)+len(s.cards)+len(s.apps)+len(s.feeds)+len(s.tokens)+
+		len(s.flags)+len(s.relations)+len(s.whole) == 0
+}
+
+func (s *changeSet) wholeTable(name string) {
+	if s.whole == nil {
+		s.whole = map[string]bool{}
+	}
+	s.whole[name] = true
+}
+
+// keyKind says which cached rows a changed row's columns name.
+type keyKind int
+
+const (
+	keyPost     keyKind = iota // a post id: the post, its media, tags, mentions
+	keyAccount                 // an account id
+	keyUser                    // a user id
+	keyFeed                    // the account id of a user: its feed state
+	keyCard                    // a preview card id
+	keyApp                     // an application id
+	keyToken                   // an access token's hash
+	keyFlags                   // (account id, post id): a like, boost, bookmark, pin or flag
+	keyRelation                // (account id, target id): a follow, block or mute
+)
+
+// watch is one key a changed row names, by its columns.
+type watch struct {
+	kind    keyKind
+	columns []string
+}
+
+// watched lists the tables whose changes matter and the keys they name.
+// tags is watched as a whole (a renamed tag is cached under its posts).
+var watched = map[string][]watch{
+	"posts":             {{keyPost, []string{"id"}}, {keyFlags, []string{"account_id", "reblog_of_id"}}},
+	"accounts":          {{keyAccount, []string{"id"}}},
+	"users":             {{keyUser, []string{"id"}}, {keyFeed, []string{"account_id"}}},
+	"preview_cards":     {{keyCard, []string{"id"}}},
+	"oauth_apps":        {{keyApp, []string{"id"}}},
+	"oauth_tokens":      {{keyToken, []string{"token_hash"}}},
+	"media_attachments": {{keyPost, []string{"post_id"}}},
+	"mentions":          {{keyPost, []string{"post_id"}}},
+	"post_tags":         {{keyPost, []string{"post_id"}}},
+	"tags":              nil,
+	"favourites":        {{keyFlags, []string{"account_id", "post_id"}}},
+	"bookmarks":         {{keyFlags, []string{"account_id", "post_id"}}},
+	"pins":              {{keyFlags, []string{"account_id", "post_id"}}},
+	"engagement_flags":  {{keyFlags, []string{"account_id", "post_id"}}},
+	"follows":           {{keyRelation, []string{"account_id", "target_id"}}},
+	"blocks":            {{keyRelation, []string{"account_id", "target_id"}}},
+	"mutes":             {{keyRelation, []string{"account_id", "target_id"}}},
+}
+
+// located is a watch with its columns' positions in the table.
+type located struct {
+	kind keyKind
+	cids []int
+}
+
+// tableWatch is what the hook needs for one table.
+type tableWatch struct {
+	watches []located
+	width   int // columns to read: one past the last needed
+}
+
+// record is the writer connection's pre-update hook: it notes the keys of a
+// row about to change. It runs inside SQLite, on the writer's goroutine.
+func (c *rowCache) record(d sqlite.SQLitePreUpdateData) {
+	if _, ok := watched[d.TableName]; !ok || d.DatabaseName != "main" {
+		return
+	}
+	if d.TableName == "tags" && d.Op == sqliteInsert {
+		return // a new hashtag is on no cached post yet
+	}
+	s := &c.pending
+	tw, known := c.columns[d.TableName]
+	if !known || d.TableName == "tags" {
+		s.wholeTable(d.TableName)
+		return
+	}
+	vals := make([]any, tw.width)
+	for _, old := range []bool{true, false} {
+		var err error
+		switch {
+		case old && d.Op != sqliteInsert:
+			err = d.Old(vals...)
+		case !old && d.Op != sqliteDelete:
+			err = d.New(vals...)
+		default:
+			continue
+		}
+		if err != nil {
+			s.wholeTable(d.TableName)
+			return
+		}
+		for _, w := range tw.watches {
+			if w.kind == keyToken {
+				if v, ok := vals[w.cids[0]].(string); ok {
+					s.tokens = append(s.tokens, v)
+				}
+				continue
+			}
+			a, _ := vals[w.cids[0]].(int64) // NULL (no boost, no user) names nothing
+			if a == 0 {
+				continue
+			}
+			switch w.kind {
+			case keyPost:
+				s.posts = append(s.posts, a)
+			case keyAccount:
+				s.accounts = append(s.accounts, a)
+			case keyUser:
+				s.users = append(s.users, a)
+			case keyFeed:
+				s.feeds = append(s.feeds, a)
+			case keyCard:
+				s.cards = append(s.cards, a)
+			case keyApp:
+				s.apps = append(s.apps, a)
+			case keyFlags, keyRelation:
+				b, _ := vals[w.cids[1]].(int64)
+				if b == 0 {
+					continue
+				}
+				if w.kind == keyFlags {
+					s.flags = append(s.flags, idPair{a, b})
+				} else {
+					s.relations = append(s.relations, idPair{a, b}, idPair{b, a})
+				}
+			}
+		}
+	}
+}
+
+// SQLite's operation codes, as the pre-update hook reports them.
+const (
+	sqliteDelete = 9
+	sqliteInsert = 18
+)
+
+// applyPending drops what the writer's transaction changed; the writer
+// calls it once the transaction has ended (committed or not).
+func (c *rowCache) applyPending() {
+	s := &c.pending
+	if s.empty() {
+		return
+	}
+	c.mu.Lock()
+	c.gen++
+	drop(c, &c.posts, s.posts)
+	drop(c, &c.media, s.posts)
+	drop(c, &c.tags, s.posts)
+	drop(c, &c.mentions, s.posts)
+	drop(c, &c.accounts, s.accounts)
+	drop(c, &c.users, s.users)
+	drop(c, &c.cards, s.cards)
+	drop(c, &c.apps, s.apps)
+	drop(c, &c.tokens, s.tokens)
+	drop(c, &c.feeds, s.feeds)
+	drop(c, &c.flags, s.flags)
+	drop(c, &c.relations, s.relations)
+	for table := range s.whole {
+		c.emptyLocked(table)
+	}
+	c.mu.Unlock()
+	*s = changeSet{posts: s.posts[:0], accounts: s.accounts[:0], users: s.users[:0], cards: s.cards[:0],
+		apps: s.apps[:0], feeds: s.feeds[:0], tokens: s.tokens[:0], flags: s.flags[:0], relations: s.relations[:0]}
+}
+
+// emptyLocked empties the tables fed by a database table ("" for all).
+func (c *rowCache) emptyLocked(table string) {
+	switch table {
+	case "posts", "media_attachments", "mentions", "post_tags", "tags":
+		c.flags.reset() // boosts are posts
+		c.posts.reset()
+		c.media.reset()
+		c.tags.reset()
+		c.mentions.reset()
+	case "accounts":
+		c.accounts.reset()
+	case "users":
+		c.users.reset()
+		c.feeds.reset()
+	case "preview_cards":
+		c.cards.reset()
+	case "oauth_apps":
+		c.apps.reset()
+	case "oauth_tokens":
+		c.tokens.reset()
+	case "favourites", "bookmarks", "pins", "engagement_flags":
+		c.flags.reset()
+	case "follows", "blocks", "mutes":
+		c.relations.reset()
+	default:
+		for _, t := range c.tables() {
+			t.reset()
+		}
+	}
+	c.floor = c.gen + 1
+}
+
+// emptyAll forgets everything (another process wrote the database).
+func (c *rowCache) emptyAll() {
+	c.mu.Lock()
+	c.gen++
+	c.emptyLocked("")
+	c.mu.Unlock()
+}
+
+// locateColumns reads where each watched table keeps its keys.
+func (c *rowCache) locateColumns(ctx context.Context, db *sql.DB) error {
+	cols := map[string]tableWatch{}
+	for table, watches := range watched {
+		if watches == nil {
+			continue
+		}
+		cid := map[string]int{}
+		rows, err := db.QueryContext(ctx, "SELECT cid, name FROM pragma_table_info(?)", table)
+		if err != nil {
+			return fmt.Errorf("locate cached columns: %w", err)
+		}
+		for rows.Next() {
+			var i int
+			var name string
+			if err := rows.Scan(&i, &name); err != nil {
+				rows.Close()
+				return fmt.Errorf("locate cached columns: %w", err)
+			}
+			cid[name] = i
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("locate cached columns: %w", err)
+		}
+		tw := tableWatch{}
+		for _, w := range watches {
+			l := located{kind: w.kind}
+			for _, name := range w.columns {
+				i, ok := cid[name]
+				if !ok {
+					return fmt.Errorf("locate cached columns: %s has no column %s", table, name)
+				}
+				l.cids = append(l.cids, i)
+				tw.width = max(tw.width, i+1)
+			}
+			tw.watches = append(tw.watches, l)
+		}
+		cols[table] = tw
+	}
+	// The writer reads columns in its hook; taking its connection orders
+	// this write before the next transaction.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("locate cached columns: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(any) error {
+		c.columns = cols
+		return nil
+	})
+}
+
+// perKey gives every key read its value, the zero value (nothing) for keys
+// without rows, so that "no media" is cached as well.
+func perKey[V any](keys []int64, read map[int64]V) map[int64]V {
+	out := make(map[int64]V, len(keys))
+	for _, k := range keys {
+		out[k] = read[k]
+	}
+	return out
+}
