@@ -121,7 +121,9 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	// checkpointer's own connection does it instead (checkpoint.go).
 	db.rows = newRowCache()
 	db.batches = &batcher{}
-	w, err := openCachedWriter(uri+"?"+common+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)", db.rows)
+	// journal_size_limit: a WAL restarted (checkpoint.go) is cut back to
+	// its bound if it had grown past it.
+	w, err := openCachedWriter(uri+"?"+common+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)", db.rows)
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
