@@ -93,12 +93,17 @@ func (tx *Tx) DeleteUserSessions(ctx context.Context, userID int64) error {
 // rate-limit windows that ended before now; it returns how many rows went.
 func (tx *Tx) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
-	for _, stmt := range []string{
-		"DELETE FROM sessions WHERE expires_at <= $1",
-		"DELETE FROM password_resets WHERE expires_at <= $1",
-		"DELETE FROM rate_limits WHERE window_start < $1 - 86400000",
+	// The arithmetic stays in Go: PostgreSQL typed "$1 - 86400000" as a
+	// 32-bit integer and refused every timestamp.
+	for _, st := range []struct {
+		sql string
+		at  int64
+	}{
+		{"DELETE FROM sessions WHERE expires_at <= $1", ms(now)},
+		{"DELETE FROM password_resets WHERE expires_at <= $1", ms(now)},
+		{"DELETE FROM rate_limits WHERE window_start < $1", ms(now.Add(-24 * time.Hour))},
 	} {
-		res, err := tx.tx.ExecContext(ctx, stmt, ms(now))
+		res, err := tx.tx.ExecContext(ctx, st.sql, st.at)
 		if err != nil {
 			return total, fmt.Errorf("sweep expired rows: %w", err)
 		}

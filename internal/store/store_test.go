@@ -94,6 +94,19 @@ func TestRateLimitWindows(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("next window: got %d, %v; want 1", n, err)
 	}
+	// A day later the windows go with the sweep (on both engines).
+	var swept int64
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		swept, err = tx.DeleteExpired(ctx, now.Add(24*time.Hour+time.Minute/2))
+		return err
+	})
+	if err != nil || swept != 1 {
+		t.Fatalf("sweep: %d rows, %v; want the first window only", swept, err)
+	}
+	if n, err := db.Hit(ctx, "login:x", time.Minute, now.Add(time.Minute)); err != nil || n != 2 {
+		t.Fatalf("the later window: got %d, %v; want it kept", n, err)
+	}
 }
 
 // A data directory whose name has URI characters still opens the right file.
