@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"parvis/internal/model"
@@ -332,21 +330,7 @@ func (q Q) MentionsOf(ctx context.Context, postIDs []int64) (map[int64][]int64, 
 		return out, nil
 	}
 	if q.rc != nil {
-		miss := lookup(q.rc, &q.rc.mentions, postIDs, func(id int64, m []int64) {
-			if len(m) > 0 {
-				out[id] = slices.Clone(m)
-			}
-		})
-		if len(miss) == 0 {
-			return out, nil
-		}
-		read, err := Q{q: q.q, db: q.db}.MentionsOf(ctx, miss)
-		if err != nil {
-			return nil, err
-		}
-		fill(q.rc, &q.rc.mentions, q.start, perKey(miss, read))
-		maps.Copy(out, read)
-		return out, nil
+		return cachedLists(q, &q.rc.mentions, postIDs, func(r Q, ids []int64) (map[int64][]int64, error) { return r.MentionsOf(ctx, ids) })
 	}
 	query, args := inList("SELECT post_id, account_id FROM mentions WHERE post_id IN (%s) ORDER BY post_id, account_id", postIDs)
 	rows, err := q.q.QueryContext(ctx, query, args...)
@@ -371,21 +355,7 @@ func (q Q) TagsOf(ctx context.Context, postIDs []int64) (map[int64][]string, err
 		return out, nil
 	}
 	if q.rc != nil {
-		miss := lookup(q.rc, &q.rc.tags, postIDs, func(id int64, t []string) {
-			if len(t) > 0 {
-				out[id] = slices.Clone(t)
-			}
-		})
-		if len(miss) == 0 {
-			return out, nil
-		}
-		read, err := Q{q: q.q, db: q.db}.TagsOf(ctx, miss)
-		if err != nil {
-			return nil, err
-		}
-		fill(q.rc, &q.rc.tags, q.start, perKey(miss, read))
-		maps.Copy(out, read)
-		return out, nil
+		return cachedLists(q, &q.rc.tags, postIDs, func(r Q, ids []int64) (map[int64][]string, error) { return r.TagsOf(ctx, ids) })
 	}
 	query, args := inList(`SELECT pt.post_id, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
 		WHERE pt.post_id IN (%s) ORDER BY pt.post_id, t.name_lower`, postIDs)

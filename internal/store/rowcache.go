@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"modernc.org/sqlite"
@@ -95,7 +97,10 @@ func newRowCache() *rowCache {
 }
 
 // resetter is what the cache needs of each table to empty it.
-type resetter interface{ reset() }
+type resetter interface {
+	reset()
+	size() int
+}
 
 func (c *rowCache) tables() []resetter {
 	return []resetter{&c.posts, &c.accounts, &c.users, &c.media, &c.tags, &c.mentions, &c.cards, &c.apps, &c.tokens,
@@ -125,6 +130,8 @@ type slot[V any] struct {
 
 func (t *cacheTable[K, V]) reset() { t.m = make(map[K]slot[V]) }
 
+func (t *cacheTable[K, V]) size() int { return len(t.m) }
+
 // lookup splits keys into the cached values and the keys to read.
 func lookup[K comparable, V any](c *rowCache, t *cacheTable[K, V], keys []K, hit func(K, V)) (miss []K) {
 	c.mu.Lock()
@@ -144,12 +151,7 @@ func lookup[K comparable, V any](c *rowCache, t *cacheTable[K, V], keys []K, hit
 func fill[K comparable, V any](c *rowCache, t *cacheTable[K, V], start uint64, rows map[K]V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if start < c.floor {
-		return
-	}
-	if len(t.m)+len(rows) > rowCacheSize {
-		t.reset()
-		c.floor = c.gen + 1
+	if start < c.floor || c.overflows(t, len(rows)) {
 		return
 	}
 	for k, v := range rows {
@@ -162,17 +164,45 @@ func fill[K comparable, V any](c *rowCache, t *cacheTable[K, V], start uint64, r
 
 // drop tombstones keys at a new generation.
 func drop[K comparable, V any](c *rowCache, t *cacheTable[K, V], keys []K) {
-	if len(keys) == 0 {
-		return
-	}
-	if len(t.m)+len(keys) > rowCacheSize {
-		t.reset()
-		c.floor = c.gen + 1
+	if len(keys) == 0 || c.overflows(t, len(keys)) {
 		return
 	}
 	for _, k := range keys {
 		t.m[k] = slot[V]{gen: c.gen}
 	}
+}
+
+// overflows empties t when n more keys would not fit (readers that began
+// before cannot fill it again: its tombstones are gone too).
+func (c *rowCache) overflows(t resetter, n int) bool {
+	if t.size()+n <= rowCacheSize {
+		return false
+	}
+	t.reset()
+	c.floor = c.gen + 1
+	return true
+}
+
+// cachedLists serves lists kept by post id (tags, mentions) through the
+// cache: the hits, then one read of the misses outside it, then a fill
+// ("none" is kept too).
+func cachedLists[V any](q Q, t *cacheTable[int64, []V], ids []int64, read func(Q, []int64) (map[int64][]V, error)) (map[int64][]V, error) {
+	out := map[int64][]V{}
+	miss := lookup(q.rc, t, ids, func(id int64, v []V) {
+		if len(v) > 0 {
+			out[id] = slices.Clone(v)
+		}
+	})
+	if len(miss) == 0 {
+		return out, nil
+	}
+	got, err := read(Q{q: q.q, db: q.db}, miss)
+	if err != nil {
+		return nil, err
+	}
+	fill(q.rc, t, q.start, perKey(miss, got))
+	maps.Copy(out, got)
+	return out, nil
 }
 
 // changeSet is what one write transaction changed.
