@@ -264,7 +264,11 @@ func TestTwoNodesOnPostgreSQL(t *testing.T) {
 		acked := loadAndKill(t, poster, urlA, procA)
 		t.Logf("node A acknowledged %d posts before SIGKILL", len(acked))
 		// The jobs A was running when it died stay "running" until B's
-		// rescuer takes them back; those it had queued wait for B.
+		// rescuer takes them back; those it had queued wait for B. A
+		// commit A sent just before dying may still be in PostgreSQL's
+		// socket buffer (its job completions were then counted as
+		// abandoned, and found completed by A): let the server read it.
+		time.Sleep(time.Second)
 		idB := appB.Queue.Client().ID()
 		var onA []int64
 		rows, err := appB.DB.SQL().Query(`SELECT id FROM river_job WHERE state = 'running'
