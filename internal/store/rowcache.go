@@ -207,9 +207,9 @@ func cachedLists[V any](q Q, t *cacheTable[int64, []V], ids []int64, read func(Q
 
 // changeSet is what one write transaction changed.
 type changeSet struct {
-	posts, accounts, users, cards, apps, feeds []int64
-	tokens                                     []string
-	flags, relations                           []idPair
+	posts, parts, accounts, users, cards, apps, feeds []int64
+	tokens                                            []string
+	flags, relations                                  []idPair
 	// whole names tables to empty: a change whose key could not be read,
 	// or a table whose rows are cached by another key (tags by name).
 	whole map[string]bool
@@ -219,7 +219,7 @@ type changeSet struct {
 type idPair struct{ a, b int64 }
 
 func (s *changeSet) empty() bool {
-	return len(s.posts)+len(s.accounts)+len(s.users)+len(s.cards)+len(s.apps)+len(s.feeds)+len(s.tokens)+
+	return len(s.posts)+len(s.parts)+len(s.accounts)+len(s.users)+len(s.cards)+len(s.apps)+len(s.feeds)+len(s.tokens)+
 		len(s.flags)+len(s.relations)+len(s.whole) == 0
 }
 
@@ -234,7 +234,8 @@ func (s *changeSet) wholeTable(name string) {
 type keyKind int
 
 const (
-	keyPost     keyKind = iota // a post id: the post, its media, tags, mentions
+	keyPost     keyKind = iota // a post's row: the post (counts too)
+	keyParts                   // a post id in media, tags, mentions: those lists
 	keyAccount                 // an account id
 	keyUser                    // a user id
 	keyFeed                    // the account id of a user: its feed state
@@ -260,9 +261,9 @@ var watched = map[string][]watch{
 	"preview_cards":     {{keyCard, []string{"id"}}},
 	"oauth_apps":        {{keyApp, []string{"id"}}},
 	"oauth_tokens":      {{keyToken, []string{"token_hash"}}},
-	"media_attachments": {{keyPost, []string{"post_id"}}},
-	"mentions":          {{keyPost, []string{"post_id"}}},
-	"post_tags":         {{keyPost, []string{"post_id"}}},
+	"media_attachments": {{keyParts, []string{"post_id"}}},
+	"mentions":          {{keyParts, []string{"post_id"}}},
+	"post_tags":         {{keyParts, []string{"post_id"}}},
 	"tags":              nil,
 	"favourites":        {{keyFlags, []string{"account_id", "post_id"}}},
 	"bookmarks":         {{keyFlags, []string{"account_id", "post_id"}}},
@@ -329,6 +330,8 @@ func (c *rowCache) record(d sqlite.SQLitePreUpdateData) {
 			switch w.kind {
 			case keyPost:
 				s.posts = append(s.posts, a)
+			case keyParts:
+				s.parts = append(s.parts, a)
 			case keyAccount:
 				s.accounts = append(s.accounts, a)
 			case keyUser:
@@ -369,10 +372,13 @@ func (c *rowCache) applyPending() {
 	}
 	c.mu.Lock()
 	c.gen++
+	// A like changes its post's row, not its media, tags or mentions:
+	// those lists go only when their own rows change (deleting a post
+	// cascades to them, and the hook sees the cascade).
 	drop(c, &c.posts, s.posts)
-	drop(c, &c.media, s.posts)
-	drop(c, &c.tags, s.posts)
-	drop(c, &c.mentions, s.posts)
+	drop(c, &c.media, s.parts)
+	drop(c, &c.tags, s.parts)
+	drop(c, &c.mentions, s.parts)
 	drop(c, &c.accounts, s.accounts)
 	drop(c, &c.users, s.users)
 	drop(c, &c.cards, s.cards)
@@ -385,7 +391,7 @@ func (c *rowCache) applyPending() {
 		c.emptyLocked(table)
 	}
 	c.mu.Unlock()
-	*s = changeSet{posts: s.posts[:0], accounts: s.accounts[:0], users: s.users[:0], cards: s.cards[:0],
+	*s = changeSet{posts: s.posts[:0], parts: s.parts[:0], accounts: s.accounts[:0], users: s.users[:0], cards: s.cards[:0],
 		apps: s.apps[:0], feeds: s.feeds[:0], tokens: s.tokens[:0], flags: s.flags[:0], relations: s.relations[:0]}
 }
 

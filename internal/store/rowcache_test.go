@@ -98,6 +98,26 @@ func TestRowCacheStaysTrue(t *testing.T) {
 	if got := tags(); len(got) != 1 || got[0] != "Cache" {
 		t.Errorf("after tagging (a row of post_tags only): %v", got)
 	}
+	media := func() int {
+		t.Helper()
+		m, err := db.Read().MediaOf(ctx, []int64{post.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(m[post.ID])
+	}
+	if got := media(); got != 0 {
+		t.Fatalf("media before: %d", got)
+	}
+	write("count", func(tx *Tx) error { return tx.AddPostCounter(ctx, post.ID, "favourites_count", 1) })
+	write("attach", func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `INSERT INTO media_attachments (id, account_id, post_id, type, path, created_at)
+			VALUES (77, $1, $2, 'image', 'x.png', 0)`, acc.ID, post.ID)
+		return err
+	})
+	if got := media(); got != 1 {
+		t.Errorf("after attaching (a row of media_attachments only): %d attachments", got)
+	}
 	write("rename", func(tx *Tx) error {
 		_, err := tx.tx.ExecContext(ctx, "UPDATE accounts SET display_name = 'Second' WHERE id = $1", acc.ID)
 		return err
