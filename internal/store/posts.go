@@ -399,9 +399,14 @@ func (tx *Tx) EnsureTagsNormalized(ctx context.Context, norm map[string]string, 
 		var id int64
 		err := tx.tx.QueryRowContext(ctx, "SELECT id FROM tags WHERE name_lower = $1", low).Scan(&id)
 		if err == sql.ErrNoRows {
-			id = tx.db.NewID(at)
-			_, err = tx.tx.ExecContext(ctx, "INSERT INTO tags (id, name, name_lower, created_at) VALUES ($1, $2, $3, $4)",
-				id, name, low, ms(at))
+			// Two posts may bring a new hashtag at once (on PostgreSQL
+			// both transactions run together): the second waits for the
+			// first, adds nothing, and reads the first one's row.
+			_, err = tx.tx.ExecContext(ctx, `INSERT INTO tags (id, name, name_lower, created_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (name_lower) DO NOTHING`, tx.db.NewID(at), name, low, ms(at))
+			if err == nil {
+				err = tx.tx.QueryRowContext(ctx, "SELECT id FROM tags WHERE name_lower = $1", low).Scan(&id)
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("ensure tag %q: %w", name, err)

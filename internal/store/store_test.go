@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -123,5 +125,45 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/parvis.db"); err != nil {
 		t.Fatalf("the database is not where it should be: %v", err)
+	}
+}
+
+// Posts bringing the same new hashtag at once all get its one row (on
+// PostgreSQL their transactions run together).
+func TestNewHashtagFromConcurrentPosts(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	const n = 8
+	ids := make([]int64, n)
+	errs := make([]error, n)
+	// On PostgreSQL each transaction stays open a moment after adding the
+	// tag, so that the others look for it before it is committed.
+	var arrived atomic.Int32
+	all := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = db.Tx(ctx, func(tx *store.Tx) error {
+				got, err := tx.EnsureTagsNormalized(ctx, map[string]string{"together": "Together"}, at)
+				ids[i] = got["together"]
+				if arrived.Add(1) == n {
+					close(all)
+				}
+				if db.Engine() == store.Postgres {
+					select {
+					case <-all:
+					case <-time.After(300 * time.Millisecond):
+					}
+				}
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || ids[i] == 0 || ids[i] != ids[0] {
+			t.Fatalf("post %d: tag id %d (first %d), %v", i, ids[i], ids[0], errs[i])
+		}
 	}
 }
