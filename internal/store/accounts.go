@@ -68,9 +68,7 @@ func (q Q) AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Acc
 		return out, nil
 	}
 	if q.rc != nil {
-		if ids = lookup(q.rc, &q.rc.accounts, ids, func(id int64, a model.Account) { out[id] = &a }); len(ids) == 0 {
-			return out, nil
-		}
+		return cachedByID(q, &q.rc.accounts, ids, func(r Q, ids []int64) (map[int64]*model.Account, error) { return r.AccountsByIDs(ctx, ids) })
 	}
 	query, args := inList("SELECT "+accountColumns+" FROM accounts a WHERE a.id IN (%s)", ids)
 	rows, err := q.q.QueryContext(ctx, query, args...)
@@ -78,22 +76,14 @@ func (q Q) AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Acc
 		return nil, fmt.Errorf("load accounts: %w", err)
 	}
 	defer rows.Close()
-	read := make(map[int64]model.Account, len(ids))
 	for rows.Next() {
 		a, err := scanAccount(rows)
 		if err != nil {
 			return nil, fmt.Errorf("load accounts: %w", err)
 		}
 		out[a.ID] = a
-		read[a.ID] = *a
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load accounts: %w", err)
-	}
-	if q.rc != nil {
-		fill(q.rc, &q.rc.accounts, q.start, read)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // inList expands a "%s" in query to $1,...,$n for ids. The list is padded

@@ -39,9 +39,7 @@ func (q Q) CardsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Card, 
 		return out, nil
 	}
 	if q.rc != nil {
-		if ids = lookup(q.rc, &q.rc.cards, ids, func(id int64, c model.Card) { out[id] = &c }); len(ids) == 0 {
-			return out, nil
-		}
+		return cachedByID(q, &q.rc.cards, ids, func(r Q, ids []int64) (map[int64]*model.Card, error) { return r.CardsByIDs(ctx, ids) })
 	}
 	query, args := inList("SELECT "+cardColumns+" FROM preview_cards WHERE id IN (%s)", ids)
 	rows, err := q.q.QueryContext(ctx, query, args...)
@@ -49,22 +47,14 @@ func (q Q) CardsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Card, 
 		return nil, fmt.Errorf("load cards: %w", err)
 	}
 	defer rows.Close()
-	read := map[int64]model.Card{}
 	for rows.Next() {
 		c, err := scanCard(rows)
 		if err != nil {
 			return nil, fmt.Errorf("load cards: %w", err)
 		}
 		out[c.ID] = c
-		read[c.ID] = *c
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load cards: %w", err)
-	}
-	if q.rc != nil {
-		fill(q.rc, &q.rc.cards, q.start, read)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // UpsertCard stores (or refreshes) the card of a URL and returns its id.

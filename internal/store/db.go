@@ -172,7 +172,7 @@ func openCachedWriter(dsn string, rows *rowCache) (*sql.DB, error) {
 
 // checkExternalWrites empties the row cache if another process wrote the
 // SQLite file since the writer last looked (the checkpointer asks every
-// second; the writer also looks after each of its transactions).
+// second).
 func (db *DB) checkExternalWrites(ctx context.Context) error {
 	conn, err := db.write.Conn(ctx)
 	if err != nil {

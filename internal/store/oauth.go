@@ -69,9 +69,7 @@ func (q Q) OAuthAppsByIDs(ctx context.Context, ids []int64) (map[int64]*OAuthApp
 		return out, nil
 	}
 	if q.rc != nil {
-		if ids = lookup(q.rc, &q.rc.apps, ids, func(id int64, a OAuthApp) { out[id] = &a }); len(ids) == 0 {
-			return out, nil
-		}
+		return cachedByID(q, &q.rc.apps, ids, func(r Q, ids []int64) (map[int64]*OAuthApp, error) { return r.OAuthAppsByIDs(ctx, ids) })
 	}
 	query, args := inList("SELECT "+oauthAppColumns+" FROM oauth_apps ap WHERE ap.id IN (%s)", ids)
 	rows, err := q.q.QueryContext(ctx, query, args...)
@@ -79,22 +77,14 @@ func (q Q) OAuthAppsByIDs(ctx context.Context, ids []int64) (map[int64]*OAuthApp
 		return nil, fmt.Errorf("load oauth apps: %w", err)
 	}
 	defer rows.Close()
-	read := map[int64]OAuthApp{}
 	for rows.Next() {
 		a, err := scanOAuthApp(rows)
 		if err != nil {
 			return nil, fmt.Errorf("load oauth apps: %w", err)
 		}
 		out[a.ID] = a
-		read[a.ID] = *a
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load oauth apps: %w", err)
-	}
-	if q.rc != nil {
-		fill(q.rc, &q.rc.apps, q.start, read)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // OAuthCode is a pending authorization code (RFC 6749 §4.1), kept as a

@@ -98,9 +98,7 @@ func (q Q) PostsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Post, 
 		return out, nil
 	}
 	if q.rc != nil {
-		if ids = lookup(q.rc, &q.rc.posts, ids, func(id int64, p model.Post) { out[id] = &p }); len(ids) == 0 {
-			return out, nil
-		}
+		return cachedByID(q, &q.rc.posts, ids, func(r Q, ids []int64) (map[int64]*model.Post, error) { return r.PostsByIDs(ctx, ids) })
 	}
 	query, args := inList("SELECT "+postColumns+" FROM posts p WHERE p.id IN (%s)", ids)
 	rows, err := q.q.QueryContext(ctx, query, args...)
@@ -108,22 +106,14 @@ func (q Q) PostsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Post, 
 		return nil, fmt.Errorf("load posts: %w", err)
 	}
 	defer rows.Close()
-	read := make(map[int64]model.Post, len(ids))
 	for rows.Next() {
 		p, err := scanPost(rows)
 		if err != nil {
 			return nil, fmt.Errorf("load posts: %w", err)
 		}
 		out[p.ID] = p
-		read[p.ID] = *p
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load posts: %w", err)
-	}
-	if q.rc != nil {
-		fill(q.rc, &q.rc.posts, q.start, read)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // queryPosts runs a query selecting postColumns and returns the posts in

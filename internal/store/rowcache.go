@@ -30,7 +30,7 @@ import (
 //     reader's rows for it are not kept (they may predate the change).
 //   - Other processes. A command such as "parvis admin" may write the
 //     same file: PRAGMA data_version on the writer connection tells, and
-//     the cache empties (checked after each transaction and every second).
+//     the cache empties (checked every second, off the request path).
 //
 // PostgreSQL has no such cache: several nodes write there, and its own
 // buffer cache is not emptied by commits.
@@ -181,6 +181,27 @@ func (c *rowCache) overflows(t resetter, n int) bool {
 	t.reset()
 	c.floor = c.gen + 1
 	return true
+}
+
+// cachedByID serves rows kept by id through the cache: the hits, then
+// one read of the misses outside it, then a fill.
+func cachedByID[V any](q Q, t *cacheTable[int64, V], ids []int64, read func(Q, []int64) (map[int64]*V, error)) (map[int64]*V, error) {
+	out := make(map[int64]*V, len(ids))
+	miss := lookup(q.rc, t, ids, func(id int64, v V) { out[id] = &v })
+	if len(miss) == 0 {
+		return out, nil
+	}
+	got, err := read(Q{q: q.q, db: q.db}, miss)
+	if err != nil {
+		return nil, err
+	}
+	vals := make(map[int64]V, len(got))
+	for id, v := range got {
+		out[id] = v
+		vals[id] = *v
+	}
+	fill(q.rc, t, q.start, vals)
+	return out, nil
 }
 
 // cachedLists serves lists kept by post id (tags, mentions) through the

@@ -116,11 +116,10 @@ func (t *endingTx) Rollback() error {
 }
 
 // ended runs once a write has become visible (or was given up): the row
-// cache drops what changed, and everything if another process wrote.
+// cache drops what changed.
 func (c *cachingConn) ended() {
 	c.inTx = false
 	c.rows.applyPending()
-	c.checkExternal(context.Background())
 }
 
 // checkExternal empties the row cache when another connection (another
