@@ -258,9 +258,7 @@ func (s *subscriber) statusPayload(ctx context.Context, id int64) (*social.PostV
 // marshal encodes v as the API writes JSON (without escaping HTML).
 func marshal(v any) ([]byte, error) {
 	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := encodeJSON(&b, v); err != nil {
 		return nil, fmt.Errorf("encode stream payload: %w", err)
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
