@@ -265,3 +265,13 @@ func BenchmarkColdStart(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// The soft memory limit of serve is a quarter of what /proc/meminfo says.
+func TestMemTotalReadsMeminfo(t *testing.T) {
+	if _, err := os.Stat("/proc/meminfo"); err != nil {
+		t.Skip("no /proc/meminfo on this system")
+	}
+	if got := memTotal(); got < 64<<20 {
+		t.Fatalf("memTotal = %d bytes, want the machine's memory", got)
+	}
+}
