@@ -269,7 +269,7 @@ func checkCrashedDB(t *testing.T, round int, path string, posts map[int64]bool, 
 				(SELECT 1 FROM home_feed h WHERE h.account_id = p.account_id AND h.post_id = p.id)`},
 		{"posts without their fan-out job",
 			`SELECT count(*) FROM posts p WHERE NOT EXISTS
-				(SELECT 1 FROM river_job j WHERE j.kind = 'fan_out' AND json_extract(j.args, '$.post_id') = p.id)`},
+				(SELECT 1 FROM river_job j, json_each(j.args, '$.post_ids') e WHERE j.kind = 'fan_out' AND e.value = p.id)`},
 	} {
 		if n := crashCount(t, q, c.query); n != 0 {
 			t.Fatalf("round %d: %s: got %d, want 0", round, c.what, n)

@@ -322,10 +322,11 @@ func TestTwoNodesOnPostgreSQL(t *testing.T) {
 				t.Errorf("post %q reached node B's broker %d times, want once", text, n)
 			}
 		}
-		// Each post's fan-out job went in with it and names it.
+		// Each post's fan-out job went in with it and names it (with the
+		// other posts of its batch).
 		var jobless int
 		err = appB.DB.SQL().QueryRow(`SELECT count(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM river_job j
-			WHERE j.kind = 'fan_out' AND j.args->>'post_id' = p.id::text)`).Scan(&jobless)
+			WHERE j.kind = 'fan_out' AND j.args->'post_ids' @> to_jsonb(p.id))`).Scan(&jobless)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,10 +26,13 @@ const (
 	feedRebuild = 800
 )
 
-// FanOutArgs delivers a new post to the home feeds of its author's
-// followers.
+// FanOutArgs delivers new posts to the home feeds of their authors'
+// followers: the posts of one write transaction (a batch of requests
+// shares one, see store.Gather). Jobs queued before the batches name one
+// post in PostID.
 type FanOutArgs struct {
-	PostID int64 `json:"post_id"`
+	PostID  int64   `json:"post_id,omitempty"`
+	PostIDs []int64 `json:"post_ids,omitempty"`
 }
 
 // Kind names the job.
@@ -43,9 +46,24 @@ type fanOutWorker struct {
 // fanOutBatch is how many home feeds one transaction of a fan-out writes.
 const fanOutBatch = 100
 
+// Work fans out each post in turn. A retried job writes again what it
+// wrote for the posts before the one that failed (no duplicates).
 func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[FanOutArgs]) error {
-	s := w.s
-	p, err := s.db.Read().PostByID(ctx, job.Args.PostID)
+	ids := job.Args.PostIDs
+	if job.Args.PostID != 0 {
+		ids = append([]int64{job.Args.PostID}, ids...)
+	}
+	for _, id := range ids {
+		if err := w.s.fanOut(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fanOut delivers one post to the home feeds it belongs in.
+func (s *Service) fanOut(ctx context.Context, postID int64) error {
+	p, err := s.db.Read().PostByID(ctx, postID)
 	if model.IsNotFound(err) {
 		return nil // deleted before it was delivered
 	}

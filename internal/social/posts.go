@@ -469,9 +469,7 @@ func (s *Service) notify(ctx context.Context, tx *store.Tx, recipient, from int6
 // afterPublish queues what follows a new post (fan-out, preview card,
 // hooks of other packages) and announces it to live streams.
 func (s *Service) afterPublish(ctx context.Context, tx *store.Tx, p *model.Post, d *draft) error {
-	if err := s.queue.EnqueueFast(ctx, tx.SQL(), FanOutArgs{PostID: p.ID}); err != nil {
-		return err
-	}
+	tx.Gather(s.fanOuts, p.ID)
 	if d != nil && len(d.links) > 0 && p.Visibility != model.Direct {
 		if err := s.queue.Enqueue(ctx, tx.SQL(), FetchCardArgs{PostID: p.ID, URL: d.links[0]}, nil); err != nil {
 			return err

@@ -70,6 +70,9 @@ type Service struct {
 	// scanQueued is the time (Unix ms) of the last integrity scan queued
 	// from here: likes before it need not ask again (integrity.go).
 	scanQueued atomic.Int64
+	// fanOuts gathers the new posts of a write transaction into one
+	// fan-out job (feedjobs.go).
+	fanOuts *store.Gather
 }
 
 // Deps are the service's collaborators.
@@ -99,6 +102,9 @@ func New(cfg Config, d Deps) *Service {
 	s := &Service{db: d.DB, queue: d.Queue, mailer: d.Mailer, clock: d.DB.Clock(), log: d.Logger, cfg: cfg,
 		limits: DefaultLimits(), media: d.Media, events: d.Events,
 		outbound: d.Outbound, candidates: &candidateCache{m: map[int64]cachedCandidates{}}, readers: &readerCount{}}
+	s.fanOuts = &store.Gather{Flush: func(ctx context.Context, tx *store.Tx, ids []int64) error {
+		return s.queue.EnqueueFast(ctx, tx.SQL(), FanOutArgs{PostIDs: ids})
+	}}
 	if s.events == nil {
 		s.events = NewLocalBroker()
 	}

@@ -38,15 +38,18 @@ type batcher struct {
 
 type batch struct {
 	tx      *sql.Tx
-	started time.Time
+	started time.Time // when its transaction began; zero while it waits for the writer
 	members int
 	waiting []chan *batch // the next members, in order; each receives the baton
 	// failed is set when the transaction can no longer commit (a savepoint
 	// could not be undone, or it never began): later members do not run,
 	// and everyone is told.
 	failed error
-	done   chan struct{}
-	err    error // the commit's outcome, once done is closed
+	// gathered is what the members that succeeded gathered (Tx.Gather),
+	// written before the commit.
+	gathered []gathered
+	done     chan struct{}
+	err      error // the commit's outcome, once done is closed
 }
 
 // run runs fn as a member of a batch; it returns once fn's changes are
@@ -58,7 +61,7 @@ func (bt *batcher) run(ctx context.Context, db *DB, fn func(tx *Tx) error) (*Tx,
 	}
 	tx := &Tx{Q: Q{q: b.tx, db: db}, tx: b.tx}
 	fnErr, panicked := b.member(ctx, tx, fn)
-	bt.pass(b)
+	bt.pass(ctx, db, b)
 	if panicked != nil {
 		panic(panicked)
 	}
@@ -75,7 +78,7 @@ func (bt *batcher) run(ctx context.Context, db *DB, fn func(tx *Tx) error) (*Tx,
 // join returns the batch once it is the caller's turn in it.
 func (bt *batcher) join(ctx context.Context, db *DB) (*batch, error) {
 	bt.mu.Lock()
-	if b := bt.open; b != nil && b.members < maxBatch && time.Since(b.started) < maxBatchAge {
+	if b := bt.open; b != nil && b.members < maxBatch && (b.started.IsZero() || time.Since(b.started) < maxBatchAge) {
 		turn := make(chan *batch, 1)
 		b.waiting = append(b.waiting, turn)
 		b.members++
@@ -94,11 +97,11 @@ func (bt *batcher) join(ctx context.Context, db *DB) (*batch, error) {
 			}
 			bt.mu.Unlock()
 			// The baton is on its way: pass it on.
-			bt.pass(<-turn)
+			bt.pass(ctx, db, <-turn)
 			return nil, fmt.Errorf("begin transaction: %w", ctx.Err())
 		}
 	}
-	b := &batch{started: time.Now(), members: 1, done: make(chan struct{})}
+	b := &batch{members: 1, done: make(chan struct{})} // started once it began
 	bt.open = b
 	bt.mu.Unlock()
 	// The transaction outlives this request's context: database/sql rolls
@@ -107,7 +110,11 @@ func (bt *batcher) join(ctx context.Context, db *DB) (*batch, error) {
 	if err != nil {
 		b.failed = fmt.Errorf("begin transaction: %w", err)
 	}
-	b.tx = tx
+	// Its age counts from now: while it waited for the previous batch to
+	// commit, everyone who came joined it.
+	bt.mu.Lock()
+	b.tx, b.started = tx, time.Now()
+	bt.mu.Unlock()
 	return b, nil
 }
 
@@ -148,11 +155,14 @@ func (b *batch) member(ctx context.Context, tx *Tx, fn func(tx *Tx) error) (err 
 		b.failed = fmt.Errorf("commit: %w", err)
 		return b.failed, nil
 	}
+	for _, e := range tx.gathered {
+		b.gathered = addGathered(b.gathered, e.g, e.ids...)
+	}
 	return nil, nil
 }
 
 // pass hands the baton to the next member, or ends the batch.
-func (bt *batcher) pass(b *batch) {
+func (bt *batcher) pass(ctx context.Context, db *DB, b *batch) {
 	bt.mu.Lock()
 	if len(b.waiting) > 0 {
 		next := b.waiting[0]
@@ -165,6 +175,12 @@ func (bt *batcher) pass(b *batch) {
 		bt.open = nil
 	}
 	bt.mu.Unlock()
+	if b.tx != nil && b.failed == nil && len(b.gathered) > 0 {
+		tx := &Tx{Q: Q{q: b.tx, db: db}, tx: b.tx}
+		if err := flushGathered(context.WithoutCancel(ctx), tx, b.gathered); err != nil {
+			b.failed = err
+		}
+	}
 	switch {
 	case b.tx == nil:
 		b.err = b.failed

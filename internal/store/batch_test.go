@@ -119,3 +119,144 @@ func TestBatchedTransactionsKeepEachOutcome(t *testing.T) {
 		}
 	}
 }
+
+// What the members of a batch gather (Tx.Gather) is written once, before
+// the commit, and only for the members whose changes are committed; a
+// flush that fails undoes the whole batch. A transaction of its own
+// (background work) flushes what it gathered too.
+func TestGatherWritesWhatCommits(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Config{SQLitePath: filepath.Join(t.TempDir(), "gather.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{"CREATE TABLE t (id INTEGER PRIMARY KEY)", "CREATE TABLE g (id INTEGER PRIMARY KEY, flush INTEGER NOT NULL)"} {
+		if _, err := db.write.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var flushes int
+	g := &Gather{Flush: func(ctx context.Context, tx *Tx, ids []int64) error {
+		flushes++
+		for _, id := range ids {
+			if id == 999 {
+				return errors.New("flush refused")
+			}
+			if _, err := tx.tx.ExecContext(ctx, "INSERT INTO g (id, flush) VALUES ($1, $2)", id, flushes); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	member := func(ctx context.Context, id int64, fail bool) error {
+		return db.Tx(ctx, func(tx *Tx) error {
+			if _, err := tx.tx.ExecContext(ctx, "INSERT INTO t (id) VALUES ($1)", id); err != nil {
+				return err
+			}
+			tx.Gather(g, id)
+			if fail {
+				return errors.New("changed its mind")
+			}
+			return nil
+		})
+	}
+	// Members queued behind a held transaction share the next ones.
+	run := func(ids []int64) []error {
+		hold := make(chan struct{})
+		first := make(chan error, 1)
+		go func() {
+			first <- db.Tx(ctx, func(tx *Tx) error { <-hold; return nil })
+		}()
+		time.Sleep(20 * time.Millisecond)
+		errs := make([]error, len(ids))
+		var wg sync.WaitGroup
+		for i, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = member(ctx, id, id%2 == 1)
+			}()
+		}
+		time.Sleep(50 * time.Millisecond)
+		close(hold)
+		wg.Wait()
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		return errs
+	}
+	stored := func(table string) map[int64]bool {
+		rows, err := db.read.QueryContext(ctx, "SELECT id FROM "+table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := map[int64]bool{}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			got[id] = true
+		}
+		return got
+	}
+
+	var ids []int64
+	for i := int64(1); i <= 16; i++ {
+		ids = append(ids, i)
+	}
+	for i, err := range run(ids) {
+		if (err != nil) != (ids[i]%2 == 1) {
+			t.Errorf("member %d: %v", ids[i], err)
+		}
+	}
+	got := stored("g")
+	for _, id := range ids {
+		if got[id] != (id%2 == 0) {
+			t.Errorf("id %d gathered: %v, want %v", id, got[id], id%2 == 0)
+		}
+	}
+	// 16 members, eight a batch at most, one flush a batch.
+	if flushes > 2 {
+		t.Errorf("%d flushes for 8 committed members queued together, want one a batch (2)", flushes)
+	}
+
+	// A member that fails keeps its id out of the flush.
+	before := flushes
+	errs := run([]int64{200, 202, 999, 204}) // 999 is odd: it fails alone
+	for i, err := range errs {
+		if err != nil && i != 2 {
+			t.Errorf("member %d of a batch whose failed member gathered 999: %v", i, err)
+		}
+	}
+	if got := stored("g"); got[999] || !got[200] {
+		t.Errorf("a failed member's id was flushed, or a committed one's was not: %v", got)
+	}
+	// A flush that fails: every member of its batch fails, nothing stays.
+	g.Flush = func(ctx context.Context, tx *Tx, ids []int64) error { flushes++; return errors.New("flush refused") }
+	for i, err := range run([]int64{400, 402, 404}) {
+		if err == nil {
+			t.Errorf("member %d committed although its batch's flush failed", i)
+		}
+	}
+	if got := stored("t"); got[400] || got[402] || got[404] {
+		t.Errorf("a batch whose flush failed left rows: %v", got)
+	}
+	if flushes == before {
+		t.Error("no flush ran")
+	}
+
+	// A transaction of its own flushes too.
+	g.Flush = func(ctx context.Context, tx *Tx, ids []int64) error {
+		_, err := tx.tx.ExecContext(ctx, "INSERT INTO g (id, flush) VALUES ($1, 0)", ids[0])
+		return err
+	}
+	if err := member(Background(ctx), 500, false); err != nil {
+		t.Fatal(err)
+	}
+	if !stored("g")[500] {
+		t.Error("a background transaction's gathered id was not flushed")
+	}
+}

@@ -327,6 +327,48 @@ type Tx struct {
 	Q
 	tx          *sql.Tx
 	afterCommit []func()
+	gathered    []gathered
+}
+
+// A Gather collects ids from the changes sharing a transaction (one
+// request's, or a batch of requests', see batch.go) and writes them once,
+// just before the commit: a batch of new posts queues one fan-out job
+// naming them all, not a job each (River's insert, fetch and completion
+// of a job cost as much of the one writer as the post itself). The ids of
+// a request whose change was undone are not written.
+type Gather struct {
+	// Flush writes ids in tx; an error rolls the transaction back.
+	Flush func(ctx context.Context, tx *Tx, ids []int64) error
+}
+
+type gathered struct {
+	g   *Gather
+	ids []int64
+}
+
+// Gather adds id to what g writes before this transaction commits.
+func (tx *Tx) Gather(g *Gather, id int64) {
+	tx.gathered = addGathered(tx.gathered, g, id)
+}
+
+func addGathered(all []gathered, g *Gather, ids ...int64) []gathered {
+	for i := range all {
+		if all[i].g == g {
+			all[i].ids = append(all[i].ids, ids...)
+			return all
+		}
+	}
+	return append(all, gathered{g: g, ids: ids})
+}
+
+// flushGathered writes what the transaction's changes gathered.
+func flushGathered(ctx context.Context, tx *Tx, all []gathered) error {
+	for _, e := range all {
+		if err := e.g.Flush(ctx, tx, e.ids); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SQL returns the underlying transaction, so that jobs can be queued in it.
@@ -374,6 +416,10 @@ func (db *DB) run(ctx context.Context, fn func(tx *Tx) error) (*Tx, error) {
 		}
 	}()
 	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return nil, err
+	}
+	if err := flushGathered(ctx, tx, tx.gathered); err != nil {
 		_ = sqlTx.Rollback()
 		return nil, err
 	}
