@@ -98,25 +98,56 @@ func (s *Service) fanOut(ctx context.Context, postID int64) error {
 		}
 		return nil
 	}
-	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		// A direct post reaches the homes of the mentioned people who follow
-		// its author, as in Mastodon; the others see it in their
-		// notifications and conversations.
-		ms, err := tx.MentionsOf(ctx, []int64{p.ID})
-		if err != nil {
+	return s.db.Tx(ctx, func(tx *store.Tx) error { return fanOutDirect(ctx, tx, p) })
+}
+
+// InlineFanOut is the largest audience (followers) whose home feeds are
+// written with the post itself: a job costs the one SQLite writer more
+// than a few feed rows (River's insert, fetch and completion, and a
+// transaction of its own that yields to requests), and under load the
+// jobs fell behind the posts.
+const InlineFanOut = 50
+
+// fanOutWith delivers a new post in its own transaction when its audience
+// is small, and gathers it for a fan-out job otherwise.
+func (s *Service) fanOutWith(ctx context.Context, tx *store.Tx, p *model.Post) error {
+	if p.Visibility == model.Direct {
+		return fanOutDirect(ctx, tx, p)
+	}
+	author, err := tx.AccountByID(ctx, p.AccountID)
+	if err != nil {
+		return err
+	}
+	if author.FollowersCount > InlineFanOut {
+		tx.Gather(s.fanOuts, p.ID)
+		return nil
+	}
+	readers, err := tx.ActiveFollowers(ctx, p.AccountID, s.now().Add(-AwayAfter), false)
+	if err != nil {
+		return err
+	}
+	_, err = tx.FanOutTo(ctx, p.ID, p.AccountID, p.ReblogOfID, readers)
+	return err
+}
+
+// fanOutDirect puts a direct post in the homes of the mentioned people
+// who follow its author, as in Mastodon; the others see it in their
+// notifications and conversations.
+func fanOutDirect(ctx context.Context, tx *store.Tx, p *model.Post) error {
+	ms, err := tx.MentionsOf(ctx, []int64{p.ID})
+	if err != nil {
+		return err
+	}
+	for _, m := range ms[p.ID] {
+		if ok, err := tx.IsFollowing(ctx, m, p.AccountID); err != nil {
 			return err
-		}
-		for _, m := range ms[p.ID] {
-			if ok, err := tx.IsFollowing(ctx, m, p.AccountID); err != nil {
+		} else if ok {
+			if err := tx.AddToFeed(ctx, m, p.ID, p.AccountID, 0); err != nil {
 				return err
-			} else if ok {
-				if err := tx.AddToFeed(ctx, m, p.ID, p.AccountID, 0); err != nil {
-					return err
-				}
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // readerCount is the number of people whose home feed is kept, counted

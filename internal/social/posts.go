@@ -469,7 +469,9 @@ func (s *Service) notify(ctx context.Context, tx *store.Tx, recipient, from int6
 // afterPublish queues what follows a new post (fan-out, preview card,
 // hooks of other packages) and announces it to live streams.
 func (s *Service) afterPublish(ctx context.Context, tx *store.Tx, p *model.Post, d *draft) error {
-	tx.Gather(s.fanOuts, p.ID)
+	if err := s.fanOutWith(ctx, tx, p); err != nil {
+		return err
+	}
 	if d != nil && len(d.links) > 0 && p.Visibility != model.Direct {
 		if err := s.queue.Enqueue(ctx, tx.SQL(), FetchCardArgs{PostID: p.ID, URL: d.links[0]}, nil); err != nil {
 			return err
