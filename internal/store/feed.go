@@ -72,8 +72,27 @@ func (tx *Tx) FanOutTo(ctx context.Context, postID, authorID, reblogOfID int64, 
 
 // FeedIDs pages through a reader's home feed, newest first.
 func (q Q) FeedIDs(ctx context.Context, readerID int64, p Page) ([]int64, error) {
+	if q.rc != nil && p.MaxID == 0 && p.SinceID == 0 && p.MinID == 0 && p.Limit > 0 && p.Limit <= homePage {
+		// The first page, read by every refresh, comes from the row cache.
+		got, err := cachedLists(q, &q.rc.homes, []int64{readerID}, func(q Q, ids []int64) (map[int64][]int64, error) {
+			page, err := q.FeedIDs(ctx, ids[0], Page{Limit: homePage})
+			if err != nil {
+				return nil, err
+			}
+			return map[int64][]int64{ids[0]: page}, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		ids := got[readerID]
+		return ids[:min(len(ids), p.Limit)], nil
+	}
 	return q.listIDs(ctx, "SELECT post_id FROM home_feed WHERE account_id = $1", "post_id", []any{readerID}, p)
 }
+
+// homePage is how many of a reader's newest feed ids the row cache keeps:
+// a first page of up to 40 (Mastodon's largest) is served from them.
+const homePage = 40
 
 // HomeIDsFromGraph computes a home timeline page from the follow graph
 // instead of the feed: the posts (and boosts) of the accounts the reader

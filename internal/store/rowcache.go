@@ -50,6 +50,7 @@ type rowCache struct {
 	apps     cacheTable[int64, OAuthApp]
 	tokens   cacheTable[string, tokenRow] // by token hash
 	feeds    cacheTable[int64, feedState] // by account id
+	homes    cacheTable[int64, []int64]   // a reader's newest homePage feed ids, by account id
 
 	// What a viewer sees of others: flags by (viewer, post) and relations
 	// by (viewer, other account).
@@ -104,7 +105,7 @@ type resetter interface {
 
 func (c *rowCache) tables() []resetter {
 	return []resetter{&c.posts, &c.accounts, &c.users, &c.media, &c.tags, &c.mentions, &c.cards, &c.apps, &c.tokens,
-		&c.feeds, &c.flags, &c.relations}
+		&c.feeds, &c.homes, &c.flags, &c.relations}
 }
 
 // begin returns the generation a reader starts at.
@@ -228,7 +229,7 @@ func cachedLists[V any](q Q, t *cacheTable[int64, []V], ids []int64, read func(Q
 
 // changeSet is what one write transaction changed.
 type changeSet struct {
-	posts, parts, accounts, users, cards, apps, feeds []int64
+	posts, parts, accounts, users, cards, apps, feeds, homes []int64
 	tokens                                            []string
 	flags, relations                                  []idPair
 	// whole names tables to empty: a change whose key could not be read,
@@ -240,7 +241,7 @@ type changeSet struct {
 type idPair struct{ a, b int64 }
 
 func (s *changeSet) empty() bool {
-	return len(s.posts)+len(s.parts)+len(s.accounts)+len(s.users)+len(s.cards)+len(s.apps)+len(s.feeds)+len(s.tokens)+
+	return len(s.posts)+len(s.parts)+len(s.accounts)+len(s.users)+len(s.cards)+len(s.apps)+len(s.feeds)+len(s.homes)+len(s.tokens)+
 		len(s.flags)+len(s.relations)+len(s.whole) == 0
 }
 
@@ -260,6 +261,7 @@ const (
 	keyAccount                 // an account id
 	keyUser                    // a user id
 	keyFeed                    // the account id of a user: its feed state
+	keyHome                    // a reader's account id in home_feed: its first page
 	keyCard                    // a preview card id
 	keyApp                     // an application id
 	keyToken                   // an access token's hash
@@ -279,6 +281,7 @@ var watched = map[string][]watch{
 	"posts":             {{keyPost, []string{"id"}}, {keyFlags, []string{"account_id", "reblog_of_id"}}},
 	"accounts":          {{keyAccount, []string{"id"}}},
 	"users":             {{keyUser, []string{"id"}}, {keyFeed, []string{"account_id"}}},
+	"home_feed":         {{keyHome, []string{"account_id"}}},
 	"preview_cards":     {{keyCard, []string{"id"}}},
 	"oauth_apps":        {{keyApp, []string{"id"}}},
 	"oauth_tokens":      {{keyToken, []string{"token_hash"}}},
@@ -359,6 +362,8 @@ func (c *rowCache) record(d sqlite.SQLitePreUpdateData) {
 				s.users = append(s.users, a)
 			case keyFeed:
 				s.feeds = append(s.feeds, a)
+			case keyHome:
+				s.homes = append(s.homes, a)
 			case keyCard:
 				s.cards = append(s.cards, a)
 			case keyApp:
@@ -406,6 +411,7 @@ func (c *rowCache) applyPending() {
 	drop(c, &c.apps, s.apps)
 	drop(c, &c.tokens, s.tokens)
 	drop(c, &c.feeds, s.feeds)
+	drop(c, &c.homes, s.homes)
 	drop(c, &c.flags, s.flags)
 	drop(c, &c.relations, s.relations)
 	for table := range s.whole {
@@ -413,7 +419,7 @@ func (c *rowCache) applyPending() {
 	}
 	c.mu.Unlock()
 	*s = changeSet{posts: s.posts[:0], parts: s.parts[:0], accounts: s.accounts[:0], users: s.users[:0], cards: s.cards[:0],
-		apps: s.apps[:0], feeds: s.feeds[:0], tokens: s.tokens[:0], flags: s.flags[:0], relations: s.relations[:0]}
+		apps: s.apps[:0], feeds: s.feeds[:0], homes: s.homes[:0], tokens: s.tokens[:0], flags: s.flags[:0], relations: s.relations[:0]}
 }
 
 // emptyLocked empties the tables fed by a database table ("" for all).
@@ -430,6 +436,8 @@ func (c *rowCache) emptyLocked(table string) {
 	case "users":
 		c.users.reset()
 		c.feeds.reset()
+	case "home_feed":
+		c.homes.reset()
 	case "preview_cards":
 		c.cards.reset()
 	case "oauth_apps":

@@ -214,6 +214,33 @@ func TestRowCacheStaysTrue(t *testing.T) {
 		t.Error("a post of someone who blocked the viewer is not hidden")
 	}
 
+	// A reader's first home page: a fan-out row, then its removal.
+	feed := func() []int64 {
+		t.Helper()
+		ids, err := db.Read().FeedIDs(ctx, viewer.ID, Page{Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if got := feed(); len(got) != 0 {
+		t.Fatalf("feed before: %v", got)
+	}
+	write("fan out", func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, "INSERT INTO home_feed (account_id, post_id, author_id) VALUES ($1, $2, $3)", viewer.ID, post.ID, acc.ID)
+		return err
+	})
+	if got := feed(); len(got) != 1 || got[0] != post.ID {
+		t.Errorf("after a fan-out row: %v", got)
+	}
+	write("unfollow", func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, "DELETE FROM home_feed WHERE account_id = $1 AND author_id = $2", viewer.ID, acc.ID)
+		return err
+	})
+	if got := feed(); len(got) != 0 {
+		t.Errorf("after the feed's rows of an author went: %v", got)
+	}
+
 	// Cascades: deleting the account deletes its post.
 	name()
 	write("delete", func(tx *Tx) error {
