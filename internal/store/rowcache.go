@@ -230,8 +230,8 @@ func cachedLists[V any](q Q, t *cacheTable[int64, []V], ids []int64, read func(Q
 // changeSet is what one write transaction changed.
 type changeSet struct {
 	posts, parts, accounts, users, cards, apps, feeds, homes []int64
-	tokens                                            []string
-	flags, relations                                  []idPair
+	tokens                                                   []string
+	flags, relations                                         []idPair
 	// whole names tables to empty: a change whose key could not be read,
 	// or a table whose rows are cached by another key (tags by name).
 	whole map[string]bool
