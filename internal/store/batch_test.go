@@ -100,22 +100,10 @@ func TestBatchedTransactionsKeepEachOutcome(t *testing.T) {
 			t.Errorf("member %d should have failed", i)
 		}
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT id FROM t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	got := map[int]bool{}
-	for rows.Next() {
-		var id int
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		got[id] = true
-	}
+	got := storedIDs(t, db, "t")
 	for i := range n {
-		if got[i] != want[i] {
-			t.Errorf("row %d: stored %v, want %v", i, got[i], want[i])
+		if got[int64(i)] != want[i] {
+			t.Errorf("row %d: stored %v, want %v", i, got[int64(i)], want[i])
 		}
 	}
 }
@@ -186,22 +174,7 @@ func TestGatherWritesWhatCommits(t *testing.T) {
 		}
 		return errs
 	}
-	stored := func(table string) map[int64]bool {
-		rows, err := db.read.QueryContext(ctx, "SELECT id FROM "+table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		got := map[int64]bool{}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				t.Fatal(err)
-			}
-			got[id] = true
-		}
-		return got
-	}
+	stored := func(table string) map[int64]bool { return storedIDs(t, db, table) }
 
 	var ids []int64
 	for i := int64(1); i <= 16; i++ {
@@ -259,4 +232,26 @@ func TestGatherWritesWhatCommits(t *testing.T) {
 	if !stored("g")[500] {
 		t.Error("a background transaction's gathered id was not flushed")
 	}
+}
+
+// storedIDs is the set of ids in a test table.
+func storedIDs(t *testing.T, db *DB, table string) map[int64]bool {
+	t.Helper()
+	rows, err := db.read.QueryContext(context.Background(), "SELECT id FROM "+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		got[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
