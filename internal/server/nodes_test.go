@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -196,21 +195,7 @@ func TestTwoNodesOnPostgreSQL(t *testing.T) {
 	}
 	// An audience too large to be written with each post: the poster's
 	// posts go through fan-out jobs, which node B must finish.
-	if err := appB.DB.Tx(ctx, func(tx *store.Tx) error {
-		extra := social.InlineFanOut + 10
-		for i := range extra {
-			f := &model.Account{Username: fmt.Sprintf("follower%d", i)}
-			if err := tx.CreateAccount(ctx, f); err != nil {
-				return err
-			}
-			if _, err := tx.InsertFollow(ctx, store.Follow{AccountID: f.ID, TargetID: posterAcc.ID, CreatedAt: appB.DB.Now()}); err != nil {
-				return err
-			}
-		}
-		return tx.AddAccountCounter(ctx, posterAcc.ID, "followers_count", extra)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	servertest.AddFollowers(t, appB.DB, posterAcc.ID, social.InlineFanOut+10)
 
 	t.Run("a session opened on one node works on the other", func(t *testing.T) {
 		onB := b.Browser(t)

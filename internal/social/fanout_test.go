@@ -2,11 +2,9 @@ package social_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"testing"
 
-	"parvis/internal/model"
 	"parvis/internal/server/servertest"
 	"parvis/internal/social"
 	"parvis/internal/store"
@@ -23,23 +21,12 @@ func TestFanOutInlineOrByJob(t *testing.T) {
 	w.follow(follower, author)
 	w.follow(follower, star)
 	db := env.App.DB
-	// The feed table itself: a home page may also be computed from the
-	// follow graph.
 	feed := func() []int64 {
-		rows, err := db.SQL().Query("SELECT post_id FROM home_feed WHERE account_id = $1", follower.Account.ID)
+		ids, err := db.Read().FeedIDs(w.ctx, follower.Account.ID, store.Page{Limit: 40})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer rows.Close()
-		var out []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, id)
-		}
-		return out
+		return ids
 	}
 	jobsNaming := func(id int64) int {
 		var n int
@@ -64,21 +51,7 @@ func TestFanOutInlineOrByJob(t *testing.T) {
 	}
 
 	// The star gets more followers than are written with a post.
-	if err := db.Tx(w.ctx, func(tx *store.Tx) error {
-		extra := social.InlineFanOut + 1
-		for i := range extra {
-			f := &model.Account{Username: fmt.Sprintf("fan%d", i)}
-			if err := tx.CreateAccount(w.ctx, f); err != nil {
-				return err
-			}
-			if _, err := tx.InsertFollow(w.ctx, store.Follow{AccountID: f.ID, TargetID: star.Account.ID, CreatedAt: db.Now()}); err != nil {
-				return err
-			}
-		}
-		return tx.AddAccountCounter(w.ctx, star.Account.ID, "followers_count", extra)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	servertest.AddFollowers(t, db, star.Account.ID, social.InlineFanOut+1)
 	large := w.post(star, social.PostInput{Text: "for my many followers"}).ID
 	if n := jobsNaming(large); n != 1 {
 		t.Errorf("a post of a large audience is named by %d fan-out jobs, want 1", n)

@@ -75,7 +75,7 @@ func (q Q) FeedIDs(ctx context.Context, readerID int64, p Page) ([]int64, error)
 	if q.rc != nil && p.MaxID == 0 && p.SinceID == 0 && p.MinID == 0 && p.Limit > 0 && p.Limit <= homePage {
 		// The first page, read by every refresh, comes from the row cache.
 		got, err := cachedLists(q, &q.rc.homes, []int64{readerID}, func(q Q, ids []int64) (map[int64][]int64, error) {
-			page, err := q.FeedIDs(ctx, ids[0], Page{Limit: homePage})
+			page, err := q.listIDs(ctx, feedIDsFrom, "post_id", []any{ids[0]}, Page{Limit: homePage})
 			if err != nil {
 				return nil, err
 			}
@@ -87,8 +87,10 @@ func (q Q) FeedIDs(ctx context.Context, readerID int64, p Page) ([]int64, error)
 		ids := got[readerID]
 		return ids[:min(len(ids), p.Limit)], nil
 	}
-	return q.listIDs(ctx, "SELECT post_id FROM home_feed WHERE account_id = $1", "post_id", []any{readerID}, p)
+	return q.listIDs(ctx, feedIDsFrom, "post_id", []any{readerID}, p)
 }
+
+const feedIDsFrom = "SELECT post_id FROM home_feed WHERE account_id = $1"
 
 // homePage is how many of a reader's newest feed ids the row cache keeps:
 // a first page of up to 40 (Mastodon's largest) is served from them.

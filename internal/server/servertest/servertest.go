@@ -6,6 +6,7 @@ package servertest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"parvis/internal/mail/mailtest"
 	"parvis/internal/model"
 	"parvis/internal/server"
+	"parvis/internal/store"
 	"parvis/internal/store/storetest"
 )
 
@@ -206,4 +208,27 @@ func (e *Env) SignUp(tb testing.TB, username, password string) *Browser {
 		tb.Fatalf("sign up %s: got status %d, want 303; body: %s", username, r.Status, r.Body)
 	}
 	return b
+}
+
+// AddFollowers gives the account targetID n new followers (accounts made
+// for it, with no user), counted in its followers_count: an audience too
+// large for a post's fan-out to be written with the post.
+func AddFollowers(tb testing.TB, db *store.DB, targetID int64, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		for i := range n {
+			f := &model.Account{Username: fmt.Sprintf("follower%d_%d", targetID, i)}
+			if err := tx.CreateAccount(ctx, f); err != nil {
+				return err
+			}
+			if _, err := tx.InsertFollow(ctx, store.Follow{AccountID: f.ID, TargetID: targetID, CreatedAt: db.Now()}); err != nil {
+				return err
+			}
+		}
+		return tx.AddAccountCounter(ctx, targetID, "followers_count", n)
+	})
+	if err != nil {
+		tb.Fatalf("add followers: %v", err)
+	}
 }
