@@ -218,7 +218,7 @@ func (h *Handler) writeStatuses(w http.ResponseWriter, r *http.Request, views []
 		}
 		h.setEdgeLinks(w, r, ids)
 	}
-	reply(w, out)
+	h.replyStatuses(w, out)
 }
 
 // accountList answers a page of accounts listed by a cursor of their own.

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"parvis/internal/social"
@@ -52,6 +53,8 @@ type Handler struct {
 	mux                          http.Handler
 	// reads admits a few reads at a time (see ServeHTTP).
 	reads chan struct{}
+	// bufs keeps encoding buffers for statuses answers (replyStatuses).
+	bufs sync.Pool
 }
 
 // New returns the API handler.

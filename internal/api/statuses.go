@@ -101,7 +101,7 @@ func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, id int64) 
 		h.fail(w, r, err)
 		return
 	}
-	reply(w, out)
+	h.replyStatuses(w, out)
 }
 
 // getStatus shows a status (GET /api/v1/statuses/{id}).
@@ -349,7 +349,7 @@ func (h *Handler) statusAction(w http.ResponseWriter, r *http.Request, do func(a
 		h.fail(w, r, err)
 		return
 	}
-	reply(w, out)
+	h.replyStatuses(w, out)
 }
 
 func (h *Handler) favourite(w http.ResponseWriter, r *http.Request) {
