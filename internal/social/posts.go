@@ -444,18 +444,11 @@ func (s *Service) notify(ctx context.Context, tx *store.Tx, recipient, from int6
 	if recipient == from {
 		return nil
 	}
-	if _, err := tx.UserByAccountID(ctx, recipient); err != nil {
-		if model.IsNotFound(err) {
-			return nil // remote accounts are told through federation
-		}
+	// Remote accounts are told through federation; blocks either way and
+	// mutes with notifications silence it.
+	local, allowed, err := tx.NotifyAllowed(ctx, recipient, from, s.now())
+	if err != nil || !local || !allowed {
 		return err
-	}
-	rel, err := tx.Relationships(ctx, recipient, []int64{from}, s.now())
-	if err != nil {
-		return err
-	}
-	if r := rel[from]; r.Blocking || r.BlockedBy || (r.Muting && r.MutingNotifications) {
-		return nil
 	}
 	n, err := tx.InsertNotification(ctx, model.Notification{AccountID: recipient, FromAccountID: from, Type: typ,
 		PostID: postID, CreatedAt: s.now()})

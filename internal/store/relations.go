@@ -238,6 +238,24 @@ func containsArg(q, arg string) bool {
 	return false
 }
 
+// NotifyAllowed reports, in one query, whether recipient is a local user
+// and whether a notification from another account may reach them: neither
+// blocks the other, and recipient does not mute from with notifications.
+// (Relationships answers this too, with seven queries inside the writer's
+// transaction of every like.)
+func (q Q) NotifyAllowed(ctx context.Context, recipient, from int64, now time.Time) (local, allowed bool, err error) {
+	var blocked bool
+	err = q.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE account_id = $1),
+		EXISTS (SELECT 1 FROM blocks WHERE account_id = $1 AND target_id = $2)
+		OR EXISTS (SELECT 1 FROM blocks WHERE account_id = $2 AND target_id = $1)
+		OR EXISTS (SELECT 1 FROM mutes WHERE account_id = $1 AND target_id = $2 AND notifications
+			AND (expires_at = 0 OR expires_at > $3))`, recipient, from, ms(now)).Scan(&local, &blocked)
+	if err != nil {
+		return false, false, fmt.Errorf("check notification: %w", err)
+	}
+	return local, !blocked, nil
+}
+
 // IsBlockedEitherWay reports whether a blocks b or b blocks a.
 func (q Q) IsBlockedEitherWay(ctx context.Context, a, b int64) (bool, error) {
 	var one int
