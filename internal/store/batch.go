@@ -190,6 +190,8 @@ func (bt *batcher) pass(ctx context.Context, db *DB, b *batch) {
 	default:
 		if err := b.tx.Commit(); err != nil {
 			b.err = fmt.Errorf("commit: %w", err)
+		} else {
+			db.refreshRows(ctx)
 		}
 	}
 	close(b.done)

@@ -426,7 +426,16 @@ func (db *DB) run(ctx context.Context, fn func(tx *Tx) error) (*Tx, error) {
 	if err := sqlTx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	db.refreshRows(ctx)
 	return tx, nil
+}
+
+// refreshRows reads again, on the writer connection, the cached rows the
+// last commits changed that readers want next (rowCache.refresh).
+func (db *DB) refreshRows(ctx context.Context) {
+	if db.rows != nil {
+		db.rows.refresh(context.WithoutCancel(ctx), Q{q: db.write, db: db, rc: db.rows, start: db.rows.begin()})
+	}
 }
 
 // ms converts a time to the stored form: Unix milliseconds, 0 for the zero

@@ -63,7 +63,22 @@ type rowCache struct {
 	// pending collects the keys the writer changed in its current
 	// transaction; only the writer connection touches it.
 	pending changeSet
+	// stale holds keys that committed transactions changed and that are
+	// read again at once (a new post by its author, a liked post by its
+	// liker): refresh reads them on the writer connection, whose pages
+	// are warm, before the next writer can change them.
+	stale staleKeys
 }
+
+// staleKeys are the keys refresh reads again.
+type staleKeys struct {
+	posts, accounts, parts []int64
+	flags                  []idPair
+}
+
+// staleMax bounds each kind of stale key: a transaction that changed more
+// (a bulk deletion) leaves the rest to readers.
+const staleMax = 64
 
 // tokenRow is an access token with its application, as OAuthTokenByHash
 // reads it (the user and account come from their own tables).
@@ -126,7 +141,7 @@ type cacheTable[K comparable, V any] struct {
 type slot[V any] struct {
 	v   V
 	ok  bool
-	gen uint64 // of the invalidation, for tombstones
+	gen uint64 // of the key's last change seen (a tombstone's, a patch's)
 }
 
 func (t *cacheTable[K, V]) reset() { t.m = make(map[K]slot[V]) }
@@ -156,10 +171,14 @@ func fill[K comparable, V any](c *rowCache, t *cacheTable[K, V], start uint64, r
 		return
 	}
 	for k, v := range rows {
-		if s, found := t.m[k]; found && !s.ok && s.gen > start {
+		// A slot keeps the generation of its key's last change, so that a
+		// reader older than that change cannot replace it, whoever filled
+		// or patched it since.
+		s, found := t.m[k]
+		if found && s.gen > start {
 			continue
 		}
-		t.m[k] = slot[V]{v: v, ok: true}
+		t.m[k] = slot[V]{v: v, ok: true, gen: s.gen}
 	}
 }
 
@@ -232,10 +251,29 @@ type changeSet struct {
 	posts, parts, accounts, users, cards, apps, feeds, homes []int64
 	tokens                                                   []string
 	flags, relations                                         []idPair
+	// flagOps are the flag changes in order, for patching the cached
+	// flags instead of reading them again.
+	flagOps []flagOp
 	// whole names tables to empty: a change whose key could not be read,
 	// or a table whose rows are cached by another key (tags by name).
 	whole map[string]bool
 }
+
+// flagOp is one change to a viewer's flags on a post: a bit set or
+// cleared, or a new post (all clear). A change that cannot be told that
+// way (an update, an engagement flag) has patchable false.
+type flagOp struct {
+	key       idPair
+	bit       uint8
+	set       bool
+	fresh     bool
+	patchable bool
+}
+
+// flagBits says which bit of the cached flags a table's row is (as
+// ViewerFlagsFor numbers them); engagement_flags' bits depend on its
+// columns and are not patched.
+var flagBits = map[string]uint8{"favourites": 1, "posts": 2, "bookmarks": 3, "pins": 4}
 
 // pair keys what one account does to a post or to another account.
 type idPair struct{ a, b int64 }
@@ -267,6 +305,7 @@ const (
 	keyToken                   // an access token's hash
 	keyFlags                   // (account id, post id): a like, boost, bookmark, pin or flag
 	keyRelation                // (account id, target id): a follow, block or mute
+	keyNewPost                 // (account id, post id) of a new post: its author's flags, read next
 )
 
 // watch is one key a changed row names, by its columns.
@@ -278,7 +317,8 @@ type watch struct {
 // watched lists the tables whose changes matter and the keys they name.
 // tags is watched as a whole (a renamed tag is cached under its posts).
 var watched = map[string][]watch{
-	"posts":             {{keyPost, []string{"id"}}, {keyFlags, []string{"account_id", "reblog_of_id"}}},
+	"posts": {{keyPost, []string{"id"}}, {keyFlags, []string{"account_id", "reblog_of_id"}},
+		{keyNewPost, []string{"account_id", "id"}}},
 	"accounts":          {{keyAccount, []string{"id"}}},
 	"users":             {{keyUser, []string{"id"}}, {keyFeed, []string{"account_id"}}},
 	"home_feed":         {{keyHome, []string{"account_id"}}},
@@ -368,13 +408,17 @@ func (c *rowCache) record(d sqlite.SQLitePreUpdateData) {
 				s.cards = append(s.cards, a)
 			case keyApp:
 				s.apps = append(s.apps, a)
-			case keyFlags, keyRelation:
+			case keyFlags, keyRelation, keyNewPost:
 				b, _ := vals[w.cids[1]].(int64)
-				if b == 0 {
+				if b == 0 || (w.kind == keyNewPost && (old || d.Op != sqliteInsert)) {
 					continue
 				}
-				if w.kind == keyFlags {
+				if w.kind != keyRelation {
 					s.flags = append(s.flags, idPair{a, b})
+					bit, known := flagBits[d.TableName]
+					s.flagOps = append(s.flagOps, flagOp{key: idPair{a, b}, bit: bit, set: d.Op == sqliteInsert,
+						fresh:     w.kind == keyNewPost,
+						patchable: w.kind == keyNewPost || (known && (d.Op == sqliteInsert || d.Op == sqliteDelete))})
 				} else {
 					s.relations = append(s.relations, idPair{a, b}, idPair{b, a})
 				}
@@ -390,14 +434,23 @@ const (
 )
 
 // applyPending drops what the writer's transaction changed; the writer
-// calls it once the transaction has ended (committed or not).
-func (c *rowCache) applyPending() {
+// calls it once the transaction has ended (committed or not). The keys a
+// commit changed that are read again at once become stale, for refresh.
+func (c *rowCache) applyPending(committed bool) {
 	s := &c.pending
 	if s.empty() {
 		return
 	}
 	c.mu.Lock()
 	c.gen++
+	flags := s.flags
+	if committed {
+		flags = c.patchFlags(s.flagOps)
+		c.stale.posts = appendUpTo(c.stale.posts, s.posts)
+		c.stale.accounts = appendUpTo(c.stale.accounts, s.accounts)
+		c.stale.parts = appendUpTo(c.stale.parts, s.parts)
+		c.stale.flags = appendUpTo(c.stale.flags, flags)
+	}
 	// A like changes its post's row, not its media, tags or mentions:
 	// those lists go only when their own rows change (deleting a post
 	// cascades to them, and the hook sees the cascade).
@@ -412,15 +465,124 @@ func (c *rowCache) applyPending() {
 	drop(c, &c.tokens, s.tokens)
 	drop(c, &c.feeds, s.feeds)
 	drop(c, &c.homes, s.homes)
-	drop(c, &c.flags, s.flags)
+	drop(c, &c.flags, flags)
 	drop(c, &c.relations, s.relations)
 	for table := range s.whole {
 		c.emptyLocked(table)
 	}
 	c.mu.Unlock()
 	*s = changeSet{posts: s.posts[:0], parts: s.parts[:0], accounts: s.accounts[:0], users: s.users[:0], cards: s.cards[:0],
-		apps: s.apps[:0], feeds: s.feeds[:0], homes: s.homes[:0], tokens: s.tokens[:0], flags: s.flags[:0], relations: s.relations[:0]}
+		apps: s.apps[:0], feeds: s.feeds[:0], homes: s.homes[:0], tokens: s.tokens[:0], flags: s.flags[:0], relations: s.relations[:0],
+		flagOps: s.flagOps[:0]}
 }
+
+// patchFlags applies a committed transaction's flag changes to the cached
+// flags they can be applied to: a pair whose flags are cached (true as of
+// the last commit, since every change since then was applied or dropped)
+// or a new post's, with every change a bit set or cleared. It returns the
+// pairs left to drop. The patched slots carry this generation, so that a
+// reader that began before cannot put back what it read. c.mu is held.
+func (c *rowCache) patchFlags(ops []flagOp) (rest []idPair) {
+	if len(ops) == 0 {
+		return nil
+	}
+	type patch struct {
+		v          uint8
+		ok, broken bool // ok: v is known; broken: a change could not be applied
+	}
+	patched := map[idPair]*patch{}
+	var order []idPair
+	for _, op := range ops {
+		p := patched[op.key]
+		if p == nil {
+			cur, found := c.flags.m[op.key]
+			p = &patch{v: cur.v, ok: found && cur.ok}
+			patched[op.key] = p
+			order = append(order, op.key)
+		}
+		switch {
+		case !op.patchable:
+			p.broken = true
+		case op.fresh:
+			p.v, p.ok = 0, true
+		case op.set:
+			p.v |= 1 << op.bit
+		default:
+			p.v &^= 1 << op.bit
+		}
+	}
+	keep := 0
+	for _, k := range order {
+		if p := patched[k]; p.ok && !p.broken {
+			keep++
+		}
+	}
+	if keep > 0 && c.overflows(&c.flags, keep) {
+		return order
+	}
+	for _, k := range order {
+		if p := patched[k]; p.ok && !p.broken {
+			c.flags.m[k] = slot[uint8]{v: p.v, ok: true, gen: c.gen}
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	return rest
+}
+
+// appendUpTo appends the keys of add not yet in to, up to staleMax.
+func appendUpTo[K comparable](to, add []K) []K {
+	for _, k := range add {
+		if len(to) >= staleMax {
+			break
+		}
+		if !slices.Contains(to, k) {
+			to = append(to, k)
+		}
+	}
+	return to
+}
+
+// takeStale returns the stale keys and forgets them.
+func (c *rowCache) takeStale() staleKeys {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := c.stale
+	c.stale = staleKeys{}
+	return k
+}
+
+// refresh reads the stale keys again through the cache, on q: the writer
+// connection, right after a commit. Nothing else writes while it reads
+// (SQLite has one writer), and the fill rule keeps a key changed since
+// anyway. A failure only leaves the keys to readers.
+func (c *rowCache) refresh(ctx context.Context, q Q) {
+	k := c.takeStale()
+	if len(k.posts) > 0 {
+		_, _ = q.PostsByIDs(ctx, k.posts)
+	}
+	if len(k.accounts) > 0 {
+		_, _ = q.AccountsByIDs(ctx, k.accounts)
+	}
+	if len(k.parts) > 0 {
+		_, _ = q.MediaOf(ctx, k.parts)
+		_, _ = q.TagsOf(ctx, k.parts)
+		_, _ = q.MentionsOf(ctx, k.parts)
+	}
+	byViewer := map[int64][]int64{}
+	for _, f := range k.flags {
+		if _, ok := byViewer[f.a]; ok || len(byViewer) < staleViewers {
+			byViewer[f.a] = append(byViewer[f.a], f.b)
+		}
+	}
+	for viewer, posts := range byViewer {
+		_, _ = q.ViewerFlagsFor(ctx, viewer, posts)
+	}
+}
+
+// staleViewers bounds the viewers whose flags one refresh reads (a query
+// each).
+const staleViewers = 8
 
 // emptyLocked empties the tables fed by a database table ("" for all).
 func (c *rowCache) emptyLocked(table string) {

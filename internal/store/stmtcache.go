@@ -105,21 +105,21 @@ type endingTx struct {
 
 func (t *endingTx) Commit() error {
 	err := t.Tx.Commit()
-	t.c.ended()
+	t.c.ended(err == nil)
 	return err
 }
 
 func (t *endingTx) Rollback() error {
 	err := t.Tx.Rollback()
-	t.c.ended()
+	t.c.ended(false)
 	return err
 }
 
 // ended runs once a write has become visible (or was given up): the row
 // cache drops what changed.
-func (c *cachingConn) ended() {
+func (c *cachingConn) ended(committed bool) {
 	c.inTx = false
-	c.rows.applyPending()
+	c.rows.applyPending(committed)
 }
 
 // checkExternal empties the row cache when another connection (another
@@ -181,7 +181,9 @@ func (c *cachingConn) stmt(ctx context.Context, query string) *cachedStmt {
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if c.rows != nil && !c.inTx {
-		defer c.ended() // a statement outside a transaction commits itself
+		// A statement outside a transaction commits itself (its keys are
+		// dropped, not read again).
+		defer c.ended(false)
 	}
 	if s := c.stmt(ctx, query); s != nil && !s.busy {
 		return s.stmt.ExecContext(ctx, args)
@@ -220,7 +222,7 @@ type endingRows struct {
 
 func (r *endingRows) Close() error {
 	err := r.Rows.Close()
-	r.c.ended()
+	r.c.ended(false)
 	return err
 }
 
