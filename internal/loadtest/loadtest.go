@@ -420,15 +420,8 @@ func topLevelIDs(doc []byte, depth int, add func(string)) {
 			}
 			// A key of an object at the wanted depth, followed by ':'.
 			if level == depth+1 && string(doc[i+1:end]) == "id" {
-				j := end + 1
-				for j < len(doc) && (doc[j] == ' ' || doc[j] == '\n' || doc[j] == '\t' || doc[j] == '\r') {
-					j++
-				}
-				if j < len(doc) && doc[j] == ':' {
-					j++
-					for j < len(doc) && (doc[j] == ' ' || doc[j] == '\n' || doc[j] == '\t' || doc[j] == '\r') {
-						j++
-					}
+				if j := skipSpace(doc, end+1); j < len(doc) && doc[j] == ':' {
+					j = skipSpace(doc, j+1)
 					if j < len(doc) && doc[j] == '"' {
 						if vend := stringEnd(doc, j); vend > j+1 {
 							add(string(doc[j+1 : vend]))
@@ -440,6 +433,15 @@ func topLevelIDs(doc []byte, depth int, add func(string)) {
 			i = end
 		}
 	}
+}
+
+// skipSpace returns the index of the first byte from i on that is not JSON
+// white space.
+func skipSpace(doc []byte, i int) int {
+	for i < len(doc) && (doc[i] == ' ' || doc[i] == '\n' || doc[i] == '\t' || doc[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // stringEnd returns the index of the quote closing the string that opens

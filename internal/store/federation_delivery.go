@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"time"
 )
@@ -58,10 +59,7 @@ func (q Q) HasRemoteFollowers(ctx context.Context, accountID int64) (bool, error
 	// (a few dozen texts in all): given as a parameter, SQLite prepared the
 	// statement again at every new value, a tenth of a post's time in the
 	// writer.
-	limit := int64(1)
-	for limit <= followers {
-		limit *= 2
-	}
+	limit := int64(1) << bits.Len64(uint64(max(followers, 0))) // the power of two above followers
 	var remote int64
 	if err := q.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM accounts WHERE domain > '' LIMIT "+
 		strconv.FormatInt(limit, 10)+") x").Scan(&remote); err != nil {

@@ -410,7 +410,7 @@ func (c *rowCache) record(d sqlite.SQLitePreUpdateData) {
 				s.apps = append(s.apps, a)
 			case keyFlags, keyRelation, keyNewPost:
 				b, _ := vals[w.cids[1]].(int64)
-				if b == 0 || (w.kind == keyNewPost && (old || d.Op != sqliteInsert)) {
+				if b == 0 || (w.kind == keyNewPost && d.Op != sqliteInsert) {
 					continue
 				}
 				if w.kind != keyRelation {
@@ -511,21 +511,19 @@ func (c *rowCache) patchFlags(ops []flagOp) (rest []idPair) {
 			p.v &^= 1 << op.bit
 		}
 	}
-	keep := 0
+	var keep []idPair
 	for _, k := range order {
 		if p := patched[k]; p.ok && !p.broken {
-			keep++
-		}
-	}
-	if keep > 0 && c.overflows(&c.flags, keep) {
-		return order
-	}
-	for _, k := range order {
-		if p := patched[k]; p.ok && !p.broken {
-			c.flags.m[k] = slot[uint8]{v: p.v, ok: true, gen: c.gen}
+			keep = append(keep, k)
 		} else {
 			rest = append(rest, k)
 		}
+	}
+	if len(keep) > 0 && c.overflows(&c.flags, len(keep)) {
+		return order
+	}
+	for _, k := range keep {
+		c.flags.m[k] = slot[uint8]{v: patched[k].v, ok: true, gen: c.gen}
 	}
 	return rest
 }

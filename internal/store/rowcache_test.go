@@ -11,6 +11,21 @@ import (
 	"parvis/internal/model"
 )
 
+// openSQLite opens and migrates a SQLite database at path, closed when the
+// test ends.
+func openSQLite(t *testing.T, ctx context.Context, path string) *DB {
+	t.Helper()
+	db, err := Open(ctx, Config{SQLitePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // The row cache must never answer with a row older than what a reader that
 // began afterwards would read from the database: after a write in this
 // process (whatever statement made it, cascades included), after a write
@@ -18,14 +33,7 @@ import (
 func TestRowCacheStaysTrue(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "rows.db")
-	db, err := Open(ctx, Config{SQLitePath: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openSQLite(t, ctx, path)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	acc := &model.Account{Username: "cached", DisplayName: "First"}
 	post := &model.Post{Text: "one", Content: "<p>one</p>", Visibility: model.Public, Local: true, CreatedAt: now}
@@ -138,7 +146,7 @@ func TestRowCacheStaysTrue(t *testing.T) {
 
 	// A reader whose snapshot predates a write must not keep what it read.
 	content() // cached again
-	err = db.Snapshot(ctx, func(q Q) error {
+	err := db.Snapshot(ctx, func(q Q) error {
 		var n int
 		if err := q.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM posts").Scan(&n); err != nil { // takes the snapshot
 			return err
@@ -275,14 +283,7 @@ func TestRowCacheRefreshesAfterCommit(t *testing.T) {
 			if background {
 				ctx = Background(ctx)
 			}
-			db, err := Open(ctx, Config{SQLitePath: filepath.Join(t.TempDir(), "refresh.db")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db := openSQLite(t, ctx, filepath.Join(t.TempDir(), "refresh.db"))
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			author := &model.Account{Username: "author"}
 			liker := &model.Account{Username: "liker"}
